@@ -1,0 +1,1 @@
+"""squall.http1connection: being written (skeleton issue)."""

@@ -1,0 +1,1 @@
+"""squall.httputil: being written (skeleton issue)."""

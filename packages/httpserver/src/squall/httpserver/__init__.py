@@ -1,0 +1,1 @@
+"""squall.httpserver: being written (skeleton issue)."""

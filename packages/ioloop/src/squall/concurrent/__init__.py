@@ -1,0 +1,1 @@
+"""squall.concurrent: being written (skeleton issue)."""

@@ -1,0 +1,1 @@
+"""squall.escape: being written (skeleton issue)."""

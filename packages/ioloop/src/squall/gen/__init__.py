@@ -1,0 +1,1 @@
+"""squall.gen: being written (skeleton issue)."""

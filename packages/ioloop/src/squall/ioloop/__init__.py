@@ -1,0 +1,1 @@
+"""squall.ioloop: being written (skeleton issue)."""

@@ -1,0 +1,1 @@
+"""squall.log: being written (skeleton issue)."""

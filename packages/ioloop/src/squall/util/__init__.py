@@ -1,0 +1,1 @@
+"""squall.util: being written (skeleton issue)."""

@@ -1,0 +1,1 @@
+"""squall.iostream: being written (skeleton issue)."""

@@ -1,0 +1,1 @@
+"""squall.netutil: being written (skeleton issue)."""

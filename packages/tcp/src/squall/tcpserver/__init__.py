@@ -1,0 +1,1 @@
+"""squall.tcpserver: being written (skeleton issue)."""

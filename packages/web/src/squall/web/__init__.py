@@ -1,0 +1,1 @@
+"""squall.web: being written (skeleton issue)."""
