@@ -1,0 +1,11 @@
+"""squall-locks installs alone (with squall-ioloop) and says what will live there."""
+
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("name", ["squall.locks", "squall.queues"])
+def test_module_imports_and_documents_its_plan(name: str) -> None:
+    module = importlib.import_module(name)
+    assert module.__doc__ and "Coming in" in module.__doc__

@@ -1,0 +1,1 @@
+"""Workspace tooling for the squall monorepo (not shipped in any distribution)."""
