@@ -45,7 +45,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 BENCH_DIR = Path(__file__).resolve().parent
 SERVERS_DIR = BENCH_DIR / "servers"
@@ -210,14 +210,15 @@ def running_server(
 def run_wrk(
     port: int,
     endpoint: Endpoint,
-    duration: float,
+    *,
+    duration: int,
     cpu: int,
     connections: int,
     lua_path: Path,
 ) -> tuple[int, float, int, int]:
     """Run wrk once; return (requests, seconds, socket errors, non-2xx responses)."""
     cmd = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections}"]
-    cmd += [f"-d{max(1, round(duration))}s", "--timeout", "2s"]
+    cmd += [f"-d{duration}s", "--timeout", "2s"]
     if endpoint.method == "POST":
         cmd += ["-s", str(lua_path)]
     cmd.append(f"http://127.0.0.1:{port}{endpoint.path}")
@@ -240,9 +241,7 @@ def parse_wrk(output: str) -> tuple[int, float, int, int]:
     scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[m.group(3)]
     requests, seconds = int(m.group(1)), float(m.group(2)) * scale
     errors = 0
-    e = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
+    e = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     if e is not None:
         errors = sum(int(g) for g in e.groups())
     n = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -301,9 +300,7 @@ def summarize(runs: Sequence[RunResult], frameworks: Sequence[str]) -> list[Summ
                 endpoint=ep.name,
                 runs=len(mine),
                 requests_per_second=statistics.median(r.requests_per_second for r in mine),
-                requests_per_cpu_second=statistics.median(
-                    r.requests_per_cpu_second for r in mine
-                ),
+                requests_per_cpu_second=statistics.median(r.requests_per_cpu_second for r in mine),
                 errors=sum(r.socket_errors + r.non_2xx for r in mine),
             )
             out.append(s)
@@ -339,9 +336,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description=__doc__.split("\n\n", 1)[0] if __doc__ else None,
     )
     p.add_argument("--rounds", type=int, default=3, help="rounds per framework (default 3)")
-    p.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run (default 5)")
+    p.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
     p.add_argument(
-        "--warmup", type=float, default=1.0, help="seconds of unmeasured load per run (default 1)"
+        "--warmup", type=int, default=1, help="seconds of unmeasured load per run (default 1)"
     )
     p.add_argument(
         "--frameworks",
@@ -358,12 +355,54 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also write every run, the medians and the machine info as JSON ('-' = stdout)",
     )
     args = p.parse_args(argv)
-    if args.rounds < 1 or args.duration <= 0 or args.warmup < 0:
-        p.error("--rounds must be >= 1, --duration > 0, --warmup >= 0")
+    if args.rounds < 1 or args.duration < 1 or args.warmup < 0:
+        p.error("--rounds and --duration must be >= 1, --warmup >= 0")
     unknown = [f for f in args.frameworks.split(",") if f not in FRAMEWORKS]
     if unknown:
         p.error(f"unknown frameworks: {', '.join(unknown)}")
     return args
+
+
+def bench_framework(
+    fw: str, rnd: int, args: argparse.Namespace, *, tmpdir: Path, lua: Path, out: TextIO
+) -> list[RunResult]:
+    """One round for one framework: a fresh server, one wrk run per endpoint."""
+    tick = os.sysconf("SC_CLK_TCK")
+    wrk_opts: dict[str, Any] = {
+        "cpu": args.client_cpu,
+        "connections": args.connections,
+        "lua_path": lua,
+    }
+    results: list[RunResult] = []
+    with running_server(fw, args.server_cpu, args.startup_timeout, tmpdir) as (pid, port):
+        for ep in ENDPOINTS:
+            if args.warmup > 0:
+                run_wrk(port, ep, duration=args.warmup, **wrk_opts)
+            before = cpu_ticks(pid)
+            requests, secs, errors, non_2xx = run_wrk(port, ep, duration=args.duration, **wrk_opts)
+            cpu = (cpu_ticks(pid) - before) / tick
+            result = RunResult(
+                framework=fw,
+                endpoint=ep.name,
+                round=rnd,
+                requests=requests,
+                seconds=secs,
+                requests_per_second=requests / secs if secs else 0.0,
+                server_cpu_seconds=cpu,
+                requests_per_cpu_second=requests / cpu if cpu else 0.0,
+                socket_errors=errors,
+                non_2xx=non_2xx,
+            )
+            results.append(result)
+            print(
+                f"round {rnd} {fw:<8} {ep.name:<6} "
+                f"{result.requests_per_second:>9.0f} req/s  "
+                f"{result.requests_per_cpu_second:>9.0f} req/CPU-s  "
+                f"cpu {cpu:.2f}s  errors {errors + non_2xx}",
+                file=out,
+                flush=True,
+            )
+    return results
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -391,7 +430,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             report.skipped[fw] = reason
             print(f"skipping {fw}: {reason}", file=out)
-    tick = os.sysconf("SC_CLK_TCK")
 
     with tempfile.TemporaryDirectory(prefix="squall-bench-") as tmp:
         tmpdir = Path(tmp)
@@ -404,39 +442,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if fw in report.skipped:
                     continue
                 try:
-                    with running_server(fw, args.server_cpu, args.startup_timeout, tmpdir) as (
-                        pid,
-                        port,
-                    ):
-                        for ep in ENDPOINTS:
-                            if args.warmup > 0:
-                                run_wrk(port, ep, args.warmup, args.client_cpu, args.connections, lua)
-                            before = cpu_ticks(pid)
-                            requests, secs, errors, non_2xx = run_wrk(
-                                port, ep, args.duration, args.client_cpu, args.connections, lua
-                            )
-                            cpu = (cpu_ticks(pid) - before) / tick
-                            result = RunResult(
-                                framework=fw,
-                                endpoint=ep.name,
-                                round=rnd + 1,
-                                requests=requests,
-                                seconds=secs,
-                                requests_per_second=requests / secs if secs else 0.0,
-                                server_cpu_seconds=cpu,
-                                requests_per_cpu_second=requests / cpu if cpu else 0.0,
-                                socket_errors=errors,
-                                non_2xx=non_2xx,
-                            )
-                            report.runs.append(result)
-                            print(
-                                f"round {rnd + 1} {fw:<8} {ep.name:<6} "
-                                f"{result.requests_per_second:>9.0f} req/s  "
-                                f"{result.requests_per_cpu_second:>9.0f} req/CPU-s  "
-                                f"cpu {cpu:.2f}s  errors {errors + non_2xx}",
-                                file=out,
-                                flush=True,
-                            )
+                    report.runs += bench_framework(
+                        fw, rnd + 1, args, tmpdir=tmpdir, lua=lua, out=out
+                    )
                 except BenchError as e:
                     report.skipped[fw] = str(e)
                     print(f"skipping {fw}: {e}", file=out, flush=True)
@@ -447,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     m = report.machine
     print(
         f"\n{m['cpu_model']}, nproc {m['nproc']}, Python {m['python']}; "
-        f"{args.rounds} rounds x {args.duration:g}s, wrk -t1 -c{args.connections}",
+        f"{args.rounds} rounds x {args.duration}s, wrk -t1 -c{args.connections}",
         file=out,
     )
     if args.json:

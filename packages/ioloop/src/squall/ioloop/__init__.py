@@ -1,1 +1,11 @@
-"""squall.ioloop: being written (skeleton issue)."""
+"""The event loop (Tornado's ``tornado.ioloop``).
+
+:class:`IOLoop` is a thin layer over :mod:`asyncio`: one ``IOLoop`` per asyncio
+event loop, callbacks and timeouts scheduled on it, and :class:`PeriodicCallback`
+for repeating work.
+"""
+
+from squall.ioloop._ioloop import AsyncIOLoop, AsyncIOMainLoop, BaseAsyncIOLoop, IOLoop
+from squall.ioloop._periodic import PeriodicCallback
+
+__all__ = ["AsyncIOLoop", "AsyncIOMainLoop", "BaseAsyncIOLoop", "IOLoop", "PeriodicCallback"]

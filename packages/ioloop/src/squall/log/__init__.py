@@ -1,1 +1,28 @@
-"""squall.log: being written (skeleton issue)."""
+"""Logging support (Tornado's ``tornado.log``).
+
+squall logs to three loggers: :data:`access_log` (``squall.access``, one line
+per HTTP request), :data:`app_log` (``squall.application``, errors from
+application code such as callbacks and handlers) and :data:`gen_log`
+(``squall.general``, everything else). ``define_logging_options`` is not
+provided while ``squall.options`` is a stub.
+"""
+
+from squall.log._formatter import (
+    DEFAULT_COLORS,
+    DEFAULT_DATE_FORMAT,
+    DEFAULT_FORMAT,
+    LogFormatter,
+    enable_pretty_logging,
+)
+from squall.log._loggers import access_log, app_log, gen_log
+
+__all__ = [
+    "DEFAULT_COLORS",
+    "DEFAULT_DATE_FORMAT",
+    "DEFAULT_FORMAT",
+    "LogFormatter",
+    "access_log",
+    "app_log",
+    "enable_pretty_logging",
+    "gen_log",
+]

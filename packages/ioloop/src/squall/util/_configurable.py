@@ -68,7 +68,7 @@ class Configurable:
         if isinstance(impl, str):
             impl = import_object(impl)
         if impl is not None and not (isinstance(impl, type) and issubclass(impl, cls)):
-            raise ValueError("Invalid subclass of %s" % cls)
+            raise ValueError(f"Invalid subclass of {cls}")
         base.__impl_class = impl
         base.__impl_kwargs = kwargs
 

@@ -9,7 +9,7 @@ import re
 from types import CodeType, TracebackType
 from typing import Any, NoReturn
 
-TimeoutError = builtins.TimeoutError  # noqa: A001 - Tornado exposes ``util.TimeoutError``
+TimeoutError = builtins.TimeoutError  # Tornado exposes ``util.TimeoutError``
 
 
 class ObjectDict(dict[str, Any]):

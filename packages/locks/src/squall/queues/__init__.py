@@ -1,7 +1,16 @@
 """Asynchronous queues for coroutines (Tornado's ``tornado.queues``).
 
-Coming in the ioloop/locks issue: ``Queue``, ``PriorityQueue``, ``LifoQueue``,
-``QueueEmpty`` and ``QueueFull``.
+:class:`Queue` (FIFO), :class:`PriorityQueue` (smallest first) and :class:`LifoQueue`
+(newest first), with :class:`QueueEmpty` and :class:`QueueFull` raised by the
+non-blocking methods. Not thread-safe: use them from their event loop's thread (hand
+work over with ``IOLoop.add_callback`` from other threads).
+
+Blocked ``get``/``put`` calls are served first come, first served. A ``get`` or ``put``
+that times out or is cancelled never loses or duplicates an item.
 """
 
-__all__: list[str] = []
+from squall.queues._errors import QueueEmpty, QueueFull
+from squall.queues._queue import Queue
+from squall.queues._variants import LifoQueue, PriorityQueue
+
+__all__ = ["LifoQueue", "PriorityQueue", "Queue", "QueueEmpty", "QueueFull"]

@@ -1,7 +1,9 @@
 """Multi-process utilities (Tornado's ``tornado.process``).
 
-Coming in the TCP issue: ``fork_processes``, ``task_id``, ``Subprocess`` and
+Coming in a later TCP issue: ``fork_processes``, ``task_id``, ``Subprocess`` and
 ``CalledProcessError``. ``cpu_count`` is here already.
 """
 
-__all__: list[str] = []
+from squall.process._cpu import cpu_count
+
+__all__ = ["cpu_count"]

@@ -79,5 +79,5 @@ class MissingArgumentError(HTTPError):
     """
 
     def __init__(self, arg_name: str) -> None:
-        super().__init__(400, "Missing argument %s", arg_name)
+        super().__init__(400, f"Missing argument {arg_name}")
         self.arg_name = arg_name

@@ -1,0 +1,474 @@
+"""HTTP1Connection: one HTTP/1.x request/response exchange over an IOStream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from squall.http1connection._errors import HTTPParseError
+from squall.http1connection._params import DEFAULT_MAX_BODY_SIZE, HTTP1ConnectionParameters
+from squall.http1connection._parser import DEFAULT_MAX_REQUEST_LINE, RequestParser
+from squall.httputil import (
+    HTTPConnection,
+    HTTPHeaders,
+    HTTPInputError,
+    HTTPMessageDelegate,
+    HTTPOutputError,
+    RequestStartLine,
+    ResponseStartLine,
+    responses,
+)
+from squall.httputil._abnf import content_length_re, field_name_re, unsafe_output_char_re
+from squall.iostream import IOStream, StreamClosedError
+from squall.log import app_log, gen_log
+
+_READ_SIZE = 64 * 1024
+
+
+def _connection_tokens(headers: HTTPHeaders) -> set[str]:
+    """The lower-cased options of the ``Connection`` fields (RFC 9110 §7.6.1)."""
+    value = headers.get("Connection")
+    if not value:
+        return set()
+    return {t.strip(" \t").lower() for t in value.split(",")}
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a finished future's exception as retrieved (the stream reports it)."""
+    if not future.cancelled():
+        future.exception()
+
+
+class HTTP1Connection(HTTPConnection):
+    """One HTTP/1.x message exchange on a stream (Tornado's ``HTTP1Connection``).
+
+    On the server a new ``HTTP1Connection`` is made for every request by
+    ``HTTP1ServerConnection``; the application answers through ``write_headers``,
+    ``write`` and ``finish``. Framing follows RFC 9112 §6: responses carry the
+    ``Content-Length`` the application set, else are chunked on HTTP/1.1, else
+    delimited by closing the connection; responses to HEAD and 1xx/204/304
+    responses never carry a body (body bytes written for them are dropped).
+
+    Args:
+        stream: the connected ``IOStream``.
+        is_client: ``True`` for the client side (reserved; the server side is
+            implemented now).
+        params: ``HTTP1ConnectionParameters`` (defaults if ``None``).
+        context: opaque object describing the peer (``remote_ip``, ``protocol``),
+            exposed as ``self.context``.
+    """
+
+    def __init__(
+        self,
+        stream: IOStream,
+        is_client: bool,
+        params: HTTP1ConnectionParameters | None = None,
+        context: object | None = None,
+    ) -> None:
+        self.is_client = is_client
+        self.stream = stream
+        self.params = params if params is not None else HTTP1ConnectionParameters()
+        self.context = context
+        self.no_keep_alive = self.params.no_keep_alive
+        self._max_body_size = (
+            self.params.max_body_size
+            if self.params.max_body_size is not None
+            else DEFAULT_MAX_BODY_SIZE
+        )
+        self._body_timeout = self.params.body_timeout
+        self._parser: RequestParser | None = None
+        self._detached = False
+        self._read_finished = False
+        self._write_finished = False
+        self._response_started = False
+        self._disconnect_on_finish = False
+        self._chunking_output = False
+        self._discard_body = False
+        self._expected_content_remaining: int | None = None
+        self._request_start_line: RequestStartLine | None = None
+        self._request_headers: HTTPHeaders | None = None
+        self._pending_write: asyncio.Future[None] | None = None
+        self._close_callback: Callable[[], None] | None = None
+        self._finish_future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    # -- configuration --------------------------------------------------------------
+
+    def set_close_callback(self, callback: Callable[[], None] | None) -> None:
+        """Run ``callback()`` if the connection closes before the response is finished.
+
+        Args:
+            callback: a no-argument callable, or ``None`` to clear it.
+        """
+        self._close_callback = callback
+
+    def set_body_timeout(self, timeout: float) -> None:
+        """Override ``body_timeout`` for this request (seconds, ``float``).
+
+        Args:
+            timeout: seconds allowed for reading the request body.
+        """
+        self._body_timeout = timeout
+
+    def set_max_body_size(self, max_body_size: int) -> None:
+        """Override ``max_body_size`` for this request (bytes, ``int``).
+
+        Call it from ``headers_received``; the 413 check runs after it returns.
+
+        Args:
+            max_body_size: largest accepted body in bytes.
+        """
+        self._max_body_size = max_body_size
+
+    def detach(self) -> IOStream:
+        """Take over the stream (e.g. for WebSocket); this connection stops using it.
+
+        Returns:
+            The ``IOStream``. Bytes the peer sent after the request head that were
+            already read are lost (clients wait for the response before sending).
+        """
+        self._clear_callbacks()
+        self._detached = True
+        if not self._finish_future.done():
+            self._finish_future.set_result(None)
+        return self.stream
+
+    def _is_detached(self) -> bool:
+        return self._detached
+
+    def close(self) -> None:
+        """Close the stream and release anything waiting for this exchange."""
+        self.stream.close()
+        self._clear_callbacks()
+        if not self._finish_future.done():
+            self._finish_future.set_result(None)
+
+    def _clear_callbacks(self) -> None:
+        self._close_callback = None
+        self.stream.set_close_callback(None)
+
+    def _on_connection_close(self) -> None:
+        callback = self._close_callback
+        self._close_callback = None
+        if callback is not None:
+            callback()
+        if not self._finish_future.done():
+            self._finish_future.set_result(None)
+        self._clear_callbacks()
+
+    # -- reading (server side) ------------------------------------------------------
+
+    def _get_parser(self) -> RequestParser:
+        if self._parser is None:
+            self._parser = RequestParser(
+                max_request_line=min(DEFAULT_MAX_REQUEST_LINE, self.params.max_header_size),
+                max_header_size=self.params.max_header_size,
+            )
+        return self._parser
+
+    async def _fill(self, parser: RequestParser) -> None:
+        parser.feed(await self.stream.read_bytes(_READ_SIZE, partial=True))
+
+    def _start_timer(self, timeout: float | None, what: str) -> asyncio.TimerHandle | None:
+        if timeout is None:
+            return None
+
+        def expire() -> None:
+            gen_log.info("Timeout reading %s from %s", what, self.context)
+            self.stream.close()
+
+        return asyncio.get_running_loop().call_later(timeout, expire)
+
+    async def _read_message(self, delegate: HTTPMessageDelegate) -> bool:
+        """Read one request, feed it to ``delegate`` and wait for its response.
+
+        Returns:
+            ``True`` if the connection may carry another request.
+        """
+        parser = self._get_parser()
+        need_delegate_close = False
+        try:
+            head = parser.next_head()
+            if head is None:
+                timer = self._start_timer(self.params.header_timeout, "request head")
+                try:
+                    while head is None:
+                        await self._fill(parser)
+                        head = parser.next_head()
+                finally:
+                    if timer is not None:
+                        timer.cancel()
+            start_line, headers = head
+            self._request_start_line = start_line
+            self._request_headers = headers
+            self._disconnect_on_finish = self.no_keep_alive or not self._can_keep_alive(
+                start_line, headers
+            )
+            need_delegate_close = True
+            result = delegate.headers_received(start_line, headers)
+            if result is not None:
+                await result
+            if self._detached:
+                need_delegate_close = False
+                return False
+            length = parser.content_length
+            if length is None or length > 0:
+                if length is not None and length > self._max_body_size:
+                    raise HTTPParseError("Content-Length too large", 413)
+                if (
+                    start_line.version == "HTTP/1.1"
+                    and not self._response_started
+                    and headers.get("Expect", "").lower() == "100-continue"
+                ):
+                    self.stream.write(b"HTTP/1.1 100 Continue\r\n\r\n").add_done_callback(
+                        _retrieve
+                    )
+                await self._read_body(parser, delegate)
+            self._read_finished = True
+            if not self._write_finished:
+                need_delegate_close = False
+                delegate.finish()
+            if not self._finish_future.done() and not self.stream.closed():
+                self.stream.set_close_callback(self._on_connection_close)
+                await self._finish_future
+            if self._is_detached():
+                need_delegate_close = False
+                return False
+            return not (self._disconnect_on_finish or self.stream.closed())
+        except HTTPInputError as e:
+            gen_log.info("Malformed HTTP request from %s: %s", self.context, e)
+            await self._send_error(getattr(e, "code", 400))
+            self.close()
+            return False
+        except StreamClosedError:
+            self.close()
+            return False
+        except Exception:
+            app_log.error("Uncaught exception in HTTP request handling", exc_info=True)
+            self.close()
+            return False
+        finally:
+            if need_delegate_close:
+                try:
+                    delegate.on_connection_close()
+                except Exception:
+                    app_log.error("Uncaught exception in on_connection_close", exc_info=True)
+            self._clear_callbacks()
+
+    async def _read_body(self, parser: RequestParser, delegate: HTTPMessageDelegate) -> None:
+        chunk_size = self.params.chunk_size
+        received = 0
+        timer = None
+        try:
+            while True:
+                data, done = parser.read_body(chunk_size)
+                if data:
+                    received += len(data)
+                    if received > self._max_body_size:
+                        raise HTTPParseError("request body too large", 413)
+                    if not self._write_finished:
+                        result = delegate.data_received(data)
+                        if result is not None:
+                            await result
+                if done:
+                    return
+                if not data:
+                    if timer is None:
+                        timer = self._start_timer(self._body_timeout, "request body")
+                    await self._fill(parser)
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _can_keep_alive(self, start_line: RequestStartLine, headers: HTTPHeaders) -> bool:
+        """RFC 9112 §9.3: 1.1 persists unless ``close``; 1.0 only with ``keep-alive``."""
+        tokens = _connection_tokens(headers)
+        if start_line.version == "HTTP/1.1":
+            return "close" not in tokens
+        return "keep-alive" in tokens
+
+    async def _send_error(self, code: int) -> None:
+        if self._response_started or self.stream.closed():
+            return
+        self._response_started = True
+        reason = responses.get(code, "Unknown")
+        data = f"HTTP/1.1 {code} {reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        with contextlib.suppress(StreamClosedError):
+            await self.stream.write(data.encode("ascii"))
+
+    # -- writing --------------------------------------------------------------------
+
+    def write_headers(
+        self,
+        start_line: RequestStartLine | ResponseStartLine,
+        headers: HTTPHeaders,
+        chunk: bytes | None = None,
+    ) -> asyncio.Future[None]:
+        """Write the response status line and headers, and optionally a first chunk.
+
+        Adds the framing fields: ``Transfer-Encoding: chunked`` for an HTTP/1.1
+        response without ``Content-Length`` that may have a body, ``Connection:
+        close`` when the connection will close (RFC 9112 §9.6), ``Connection:
+        Keep-Alive`` for a persistent HTTP/1.0 connection.
+
+        Args:
+            start_line: a ``ResponseStartLine``; the version written is always HTTP/1.1.
+            headers: the response headers (modified in place).
+            chunk: optional first body chunk.
+
+        Returns:
+            A ``Future`` resolved when the data has been written to the kernel
+            (failed with ``StreamClosedError`` if the stream was already closed).
+
+        Raises:
+            HTTPOutputError: headers already written, or a header name that is not
+                a token, a header value or reason phrase containing CR, LF or NUL, a
+                malformed ``Content-Length``, or text not encodable as Latin-1.
+        """
+        if self.is_client or not isinstance(start_line, ResponseStartLine):
+            raise HTTPOutputError("client-side HTTP1Connection is not implemented yet")
+        if self._response_started:
+            raise HTTPOutputError("response headers were already written")
+        request = self._request_start_line
+        if request is None:
+            raise HTTPOutputError("no request is being answered")
+        code = start_line.code
+        reason = start_line.reason
+        if unsafe_output_char_re.search(reason):
+            raise HTTPOutputError(f"invalid character in reason phrase {reason!r}")
+        lines = [f"HTTP/1.1 {code} {reason}"]
+        for name, value in headers.get_all():
+            if field_name_re.fullmatch(name) is None:
+                raise HTTPOutputError(f"invalid header name {name!r}")
+            if unsafe_output_char_re.search(value):
+                raise HTTPOutputError(f"invalid character in header {name}: {value!r}")
+        no_body = request.method == "HEAD" or code in (204, 304) or 100 <= code < 200
+        has_length = "Content-Length" in headers
+        expected: int | None = None
+        if has_length:
+            value = headers["Content-Length"]
+            if content_length_re.fullmatch(value) is None:
+                raise HTTPOutputError(f"invalid Content-Length {value!r}")
+            expected = int(value)
+        chunking = (
+            request.version == "HTTP/1.1"
+            and not no_body
+            and not has_length
+            and "Transfer-Encoding" not in headers
+        )
+        disconnect = self._disconnect_on_finish
+        if not no_body and not has_length and not chunking:
+            disconnect = True  # RFC 9112 §6.3 rule 8: the body ends when we close
+        if "close" in _connection_tokens(headers):
+            disconnect = True
+        if request.version == "HTTP/1.1":
+            if disconnect:
+                headers["Connection"] = "close"
+        elif disconnect:
+            if "Connection" in headers:
+                del headers["Connection"]
+        else:
+            headers["Connection"] = "Keep-Alive"
+        if chunking:
+            headers["Transfer-Encoding"] = "chunked"
+        lines.extend(f"{name}: {value}" for name, value in headers.get_all())
+        try:
+            data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        except UnicodeEncodeError as e:
+            raise HTTPOutputError(f"response head is not Latin-1: {e}") from e
+        self._response_started = True
+        self._disconnect_on_finish = disconnect
+        self._chunking_output = chunking
+        self._discard_body = no_body
+        self._expected_content_remaining = 0 if no_body else expected
+        if chunk:
+            data += self._format_chunk(chunk)
+        return self._write(data)
+
+    def _format_chunk(self, chunk: bytes) -> bytes:
+        if self._discard_body:
+            return b""
+        if self._expected_content_remaining is not None:
+            self._expected_content_remaining -= len(chunk)
+            if self._expected_content_remaining < 0:
+                self.stream.close()
+                raise HTTPOutputError("Tried to write more data than Content-Length")
+        if self._chunking_output and chunk:
+            return b"%x\r\n%b\r\n" % (len(chunk), chunk)
+        return chunk
+
+    def _write(self, data: bytes) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.stream.closed():
+            future.set_exception(StreamClosedError())
+            future.exception()
+            return future
+        if not data:
+            future.set_result(None)
+            return future
+        pending = self.stream.write(data)
+        self._pending_write = pending
+
+        def done(f: asyncio.Future[None]) -> None:
+            _retrieve(f)
+            if not future.done():
+                future.set_result(None)
+
+        pending.add_done_callback(done)
+        return future
+
+    def write(self, chunk: bytes) -> asyncio.Future[None]:
+        """Write a body chunk (framed as a chunk when the response is chunked).
+
+        Args:
+            chunk: body bytes; dropped for responses that carry no body.
+
+        Returns:
+            A ``Future`` resolved when the data has been written to the kernel.
+
+        Raises:
+            HTTPOutputError: before ``write_headers``, after ``finish``, or when more
+                than the declared ``Content-Length`` would be written (the connection
+                is closed).
+        """
+        if not self._response_started:
+            raise HTTPOutputError("write() called before write_headers()")
+        if self._write_finished:
+            raise HTTPOutputError("write() called after finish()")
+        return self._write(self._format_chunk(chunk))
+
+    def finish(self) -> None:
+        """Complete the response: write the last chunk if chunked, then read the next request.
+
+        Raises:
+            HTTPOutputError: before ``write_headers``, or fewer bytes than the declared
+                ``Content-Length`` were written (the connection is closed).
+        """
+        if not self._response_started:
+            raise HTTPOutputError("finish() called before write_headers()")
+        if self._write_finished:
+            raise HTTPOutputError("finish() called twice")
+        remaining = self._expected_content_remaining
+        if remaining and not self.stream.closed():
+            self.stream.close()
+            raise HTTPOutputError(f"Tried to write {remaining} bytes less than Content-Length")
+        if self._chunking_output and not self.stream.closed():
+            self._write(b"0\r\n\r\n")
+        self._write_finished = True
+        if not self._read_finished:
+            # Answered before the body was read: the rest of it cannot be skipped safely.
+            self._disconnect_on_finish = True
+        pending = self._pending_write
+        if pending is None or pending.done():
+            self._finish_request()
+        else:
+            pending.add_done_callback(lambda _f: self._finish_request())
+
+    def _finish_request(self) -> None:
+        self._clear_callbacks()
+        if self._disconnect_on_finish:
+            self.close()
+            return
+        if not self._finish_future.done():
+            self._finish_future.set_result(None)

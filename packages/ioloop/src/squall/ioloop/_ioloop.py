@@ -1,0 +1,602 @@
+"""``IOLoop``: Tornado's event-loop facade over an asyncio event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime
+import functools
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast, overload
+
+from squall.concurrent import (
+    future_add_done_callback,
+    future_set_exc_info,
+    is_future,
+)
+from squall.log import app_log
+from squall.util import Configurable, TimeoutError
+
+_T = TypeVar("_T")
+
+
+class _Selectable(Protocol):
+    def fileno(self) -> int: ...
+    def close(self) -> None: ...
+
+
+_FileLike = int | _Selectable
+
+
+class _CurrentState(threading.local):
+    loop: IOLoop | None = None
+
+
+_current = _CurrentState()
+
+
+def _thread_asyncio_loop() -> asyncio.AbstractEventLoop | None:
+    """Return the running asyncio loop or ``None``.
+
+    Unlike Tornado we never ask the asyncio policy for a "current" loop outside
+    a running one: that may create a loop implicitly (deprecated in 3.12).
+    The thread's current IOLoop is tracked in ``_current`` instead.
+    """
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _default_executor_size() -> int:
+    # Tornado asks ``tornado.process.cpu_count`` (a layer above); we read the
+    # OS directly to keep squall-ioloop free of upward imports.
+    return (os.cpu_count() or 1) * 5
+
+
+class IOLoop(Configurable):
+    """An I/O event loop: a thin wrapper around an :mod:`asyncio` event loop.
+
+    Follows ``tornado.ioloop.IOLoop`` (6.x): there is exactly one ``IOLoop``
+    per asyncio loop. ``IOLoop()`` creates a *new* asyncio loop (and makes it
+    current); :meth:`current` returns the ``IOLoop`` for the running (or
+    current) asyncio loop, creating the wrapper on demand.
+
+    Callbacks scheduled here run on the loop; exceptions they raise, and
+    failures of the coroutines/futures they return, are logged on
+    ``squall.application``.
+
+    Args:
+        make_current: make the new loop current for this thread (default true).
+    """
+
+    NONE = 0
+    READ = 0x001
+    WRITE = 0x004
+    ERROR = 0x018
+
+    _ioloop_for_asyncio: ClassVar[dict[asyncio.AbstractEventLoop, IOLoop]] = {}
+
+    asyncio_loop: asyncio.AbstractEventLoop
+
+    @classmethod
+    def configurable_base(cls) -> type[Configurable]:
+        """Return :class:`IOLoop`, the root of the configurable hierarchy."""
+        return IOLoop
+
+    @classmethod
+    def configurable_default(cls) -> type[Configurable]:
+        """Return :class:`AsyncIOLoop`, the default implementation."""
+        return AsyncIOLoop
+
+    @classmethod
+    def configure(cls, impl: type[Configurable] | str | None, **kwargs: Any) -> None:
+        """Choose the IOLoop implementation (must be a ``BaseAsyncIOLoop`` subclass).
+
+        Raises:
+            RuntimeError: if ``impl`` does not wrap asyncio.
+        """
+        from squall.util import import_object  # noqa: PLC0415
+
+        resolved = import_object(impl) if isinstance(impl, str) else impl
+        if resolved is not None and not issubclass(resolved, BaseAsyncIOLoop):
+            raise RuntimeError("only AsyncIOLoop is allowed when asyncio is available")
+        super().configure(resolved, **kwargs)
+
+    # -- the current loop ------------------------------------------------
+    @overload
+    @staticmethod
+    def current() -> IOLoop: ...
+    @overload
+    @staticmethod
+    def current(instance: Literal[True] = True) -> IOLoop: ...
+    @overload
+    @staticmethod
+    def current(instance: bool = True) -> IOLoop | None: ...
+    @staticmethod
+    def current(instance: bool = True) -> IOLoop | None:
+        """Return the IOLoop of the running asyncio loop (or of this thread's current loop).
+
+        Args:
+            instance: when no IOLoop exists yet: if true create one (wrapping
+                the running asyncio loop, or a brand-new loop made current);
+                if false return ``None``.
+
+        Returns:
+            The :class:`IOLoop`, or ``None`` (only when ``instance`` is false).
+        """
+        current = _current.loop
+        loop = _thread_asyncio_loop()
+        if loop is None:
+            if current is not None and not current._closed:
+                return current
+            if not instance:
+                return None
+            return cast(IOLoop, AsyncIOLoop(make_current=True))
+        existing = IOLoop._ioloop_for_asyncio.get(loop)
+        if existing is not None:
+            return existing
+        if not instance:
+            return None
+        return cast(IOLoop, AsyncIOMainLoop(asyncio_loop=loop))
+
+    @staticmethod
+    def instance() -> IOLoop:
+        """Deprecated alias for :meth:`current` (Tornado keeps it for compatibility)."""
+        loop = IOLoop.current()
+        assert loop is not None
+        return loop
+
+    def make_current(self) -> None:
+        """Make this the current IOLoop (and asyncio loop) of the calling thread.
+
+        Deprecated in Tornado 6.2 (emits :class:`DeprecationWarning`): prefer
+        starting the loop with :func:`asyncio.run`.
+        """
+        warnings.warn(
+            "make_current is deprecated; start the event loop first",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._make_current()
+
+    def _make_current(self) -> None:
+        _current.loop = self
+        asyncio.set_event_loop(self.asyncio_loop)
+
+    @staticmethod
+    def clear_current() -> None:
+        """Forget the calling thread's current IOLoop.
+
+        Deprecated in Tornado 6.2; emits :class:`DeprecationWarning`.
+        """
+        warnings.warn("clear_current is deprecated", DeprecationWarning, stacklevel=2)
+        IOLoop._clear_current()
+
+    @staticmethod
+    def _clear_current() -> None:
+        old = _current.loop
+        _current.loop = None
+        if old is not None:
+            asyncio.set_event_loop(None)
+
+    # -- construction --------------------------------------------------------
+    def initialize(self, make_current: bool = True) -> None:
+        """Set up the instance; called by the constructor. Subclasses extend it."""
+        if make_current:
+            self._make_current()
+
+    def _register(self, asyncio_loop: asyncio.AbstractEventLoop) -> None:
+        # Drop wrappers of loops that were closed without IOLoop.close().
+        for stale in [lp for lp in IOLoop._ioloop_for_asyncio if lp.is_closed()]:
+            del IOLoop._ioloop_for_asyncio[stale]
+        if asyncio_loop in IOLoop._ioloop_for_asyncio:
+            raise RuntimeError(f"IOLoop already exists for {asyncio_loop!r}")
+        self.asyncio_loop = asyncio_loop
+        self._closed = False
+        self._executor_set = False
+        self._own_executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self.handlers: dict[int, tuple[_FileLike, Callable[[Any, int], None]]] = {}
+        self.readers: set[int] = set()
+        self.writers: set[int] = set()
+        IOLoop._ioloop_for_asyncio[asyncio_loop] = self
+
+    # -- running -------------------------------------------------------------
+    def start(self) -> None:
+        """Run the loop until :meth:`stop` is called.
+
+        The asyncio loop is made the thread's current loop while it runs.
+
+        Raises:
+            RuntimeError: if this or another loop is already running in this thread.
+        """
+        old_current = _current.loop
+        _current.loop = self
+        try:
+            asyncio.set_event_loop(self.asyncio_loop)
+            self.asyncio_loop.run_forever()
+        finally:
+            _current.loop = old_current
+            if old_current is not None and not old_current._closed:
+                asyncio.set_event_loop(old_current.asyncio_loop)
+
+    def stop(self) -> None:
+        """Stop the loop after the current iteration; :meth:`start` then returns.
+
+        Call it from the loop's thread (use ``add_callback(loop.stop)`` from others).
+        """
+        self.asyncio_loop.stop()
+
+    def run_sync(self, func: Callable[[], Any], timeout: float | None = None) -> Any:
+        """Start the loop, run ``func`` on it, and stop when its result is ready.
+
+        ``func`` may return an awaitable (coroutine or future), a yieldable
+        (list/dict of them) or ``None``; like Tornado, any other plain value
+        is rejected with :class:`squall.gen.BadYieldError`.
+
+        Args:
+            func: zero-argument callable.
+            timeout: seconds; on expiry the pending future is cancelled.
+
+        Returns:
+            The result of ``func`` (awaited if needed).
+
+        Raises:
+            squall.util.TimeoutError: if ``timeout`` expires first.
+            squall.gen.BadYieldError: if ``func`` returned a non-yieldable value.
+            BaseException: whatever ``func`` raised.
+        """
+        from squall.gen import convert_yielded  # noqa: PLC0415 - gen imports ioloop
+
+        cell: list[asyncio.Future[Any] | None] = [None]
+
+        def run() -> None:
+            try:
+                result = func()
+                if result is not None:
+                    result = convert_yielded(result)
+            except Exception:
+                fut: asyncio.Future[Any] = self.asyncio_loop.create_future()
+                cell[0] = fut
+                future_set_exc_info(fut, sys.exc_info())
+            else:
+                if is_future(result):
+                    cell[0] = result
+                else:
+                    fut = self.asyncio_loop.create_future()
+                    fut.set_result(result)
+                    cell[0] = fut
+            assert cell[0] is not None
+            self.add_future(cell[0], lambda _f: self.stop())
+
+        self.add_callback(run)
+        handle = None
+        if timeout is not None:
+
+            def on_timeout() -> None:
+                assert cell[0] is not None
+                # Cancel and let the add_future callback stop the loop once the
+                # task has unwound; if it cannot be cancelled, stop right away.
+                if not cell[0].cancel():
+                    self.stop()
+
+            handle = self.call_later(timeout, on_timeout)
+        self.start()
+        if handle is not None:
+            self.remove_timeout(handle)
+        fut_done = cell[0]
+        assert fut_done is not None
+        if fut_done.cancelled() or not fut_done.done():
+            raise TimeoutError(f"Operation timed out after {timeout} seconds")
+        return fut_done.result()
+
+    def close(self, all_fds: bool = False) -> None:
+        """Close the loop and release its resources.
+
+        Args:
+            all_fds: also close every file object registered with :meth:`add_handler`.
+
+        Raises:
+            RuntimeError: if the loop is running.
+        """
+        if self._closed:
+            return
+        if self.asyncio_loop.is_running():
+            raise RuntimeError("Cannot close a running event loop")
+        self._closed = True
+        for fd in list(self.handlers):
+            fileobj, _ = self.handlers[fd]
+            self.remove_handler(fd)
+            if all_fds:
+                self.close_fd(fileobj)
+        IOLoop._ioloop_for_asyncio.pop(self.asyncio_loop, None)
+        if _current.loop is self:
+            _current.loop = None
+            asyncio.set_event_loop(None)
+        self._close_asyncio_loop()
+
+    def _close_asyncio_loop(self) -> None:
+        loop = self.asyncio_loop
+        if not loop.is_closed():
+            loop.close()
+        if self._own_executor is not None:
+            # Wait for the worker threads so that none outlives the loop.
+            self._own_executor.shutdown(wait=True, cancel_futures=True)
+            self._own_executor = None
+
+    def time(self) -> float:
+        """Return the loop's monotonic clock in seconds (``asyncio`` ``loop.time()``)."""
+        return self.asyncio_loop.time()
+
+    # -- callbacks ------------------------------------------------------------
+    def add_callback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Schedule ``callback(*args, **kwargs)`` on the next loop iteration.
+
+        Safe to call from any thread (uses ``call_soon_threadsafe`` off-loop)
+        and from signal handlers. Dropped silently if the loop is closed.
+        """
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        cb = functools.partial(callback, *args, **kwargs) if args or kwargs else callback
+        try:
+            if running is self.asyncio_loop:
+                self.asyncio_loop.call_soon(self._run_callback, cb)
+            else:
+                self.asyncio_loop.call_soon_threadsafe(self._run_callback, cb)
+        except RuntimeError:
+            # "Event loop is closed": drop, like Tornado.
+            pass
+
+    add_callback_from_signal = add_callback
+
+    def spawn_callback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Like :meth:`add_callback`; kept for Tornado compatibility."""
+        self.add_callback(callback, *args, **kwargs)
+
+    def call_at(
+        self, when: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> asyncio.TimerHandle:
+        """Run ``callback`` at the absolute time ``when`` (seconds on :meth:`time`'s clock).
+
+        Returns:
+            A handle for :meth:`remove_timeout`.
+        """
+        return self.asyncio_loop.call_at(
+            when, self._run_callback, functools.partial(callback, *args, **kwargs)
+        )
+
+    def call_later(
+        self, delay: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> asyncio.TimerHandle:
+        """Run ``callback`` after ``delay`` seconds.
+
+        Returns:
+            A handle for :meth:`remove_timeout`.
+        """
+        return self.call_at(self.time() + delay, callback, *args, **kwargs)
+
+    def add_timeout(
+        self,
+        deadline: float | datetime.timedelta,
+        callback: Callable[..., Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> asyncio.TimerHandle:
+        """Run ``callback`` at ``deadline``.
+
+        Args:
+            deadline: absolute time on :meth:`time`'s clock (seconds), or a
+                :class:`datetime.timedelta` relative to now.
+            callback: the function; extra arguments are passed to it.
+
+        Returns:
+            A handle for :meth:`remove_timeout`.
+
+        Raises:
+            TypeError: for any other ``deadline`` type.
+        """
+        if isinstance(deadline, datetime.timedelta):
+            return self.call_at(self.time() + deadline.total_seconds(), callback, *args, **kwargs)
+        if isinstance(deadline, int | float) and not isinstance(deadline, bool):
+            return self.call_at(float(deadline), callback, *args, **kwargs)
+        raise TypeError(f"Unsupported deadline {deadline!r}")
+
+    def remove_timeout(self, timeout: asyncio.TimerHandle | asyncio.Handle) -> None:
+        """Cancel a pending timeout (no-op if it already ran)."""
+        timeout.cancel()
+
+    def add_future(
+        self,
+        future: asyncio.Future[_T] | concurrent.futures.Future[_T],
+        callback: Callable[[Any], Any],
+    ) -> None:
+        """Run ``callback(future)`` on this loop once ``future`` is done.
+
+        Works with ``concurrent.futures.Future`` too (the callback is moved onto
+        the loop's thread with :meth:`add_callback`).
+
+        Raises:
+            TypeError: if ``future`` is not a future.
+        """
+        if isinstance(future, asyncio.Future):
+            future_add_done_callback(
+                future, lambda f: self._run_callback(functools.partial(callback, f))
+            )
+        elif isinstance(future, concurrent.futures.Future):
+            future.add_done_callback(lambda f: self.add_callback(callback, f))
+        else:
+            raise TypeError(f"{future!r} is not a Future")
+
+    def _run_callback(self, callback: Callable[[], Any]) -> None:
+        try:
+            ret = callback()
+            if ret is not None:
+                from squall.gen import BadYieldError, convert_yielded  # noqa: PLC0415
+
+                try:
+                    ret = convert_yielded(ret)
+                except BadYieldError:
+                    pass  # plain return values are ignored
+                else:
+                    self.add_future(ret, self._discard_future_result)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            app_log.error("Exception in callback %r", callback, exc_info=True)
+
+    def _discard_future_result(self, future: asyncio.Future[Any]) -> None:
+        # Re-raise the future's exception (if any) so _run_callback logs it.
+        future.result()
+
+    # -- executors ------------------------------------------------------------
+    def run_in_executor(
+        self,
+        executor: concurrent.futures.Executor | None,
+        func: Callable[..., _T],
+        *args: Any,
+    ) -> Awaitable[_T]:
+        """Run ``func(*args)`` on ``executor`` and return an awaitable future.
+
+        With ``executor=None`` the loop's default executor is used; unless
+        :meth:`set_default_executor` was called it is a ``ThreadPoolExecutor``
+        with ``os.cpu_count() * 5`` workers (Tornado sizes it from
+        ``tornado.process.cpu_count``; that module is a layer above, so squall
+        reads ``os.cpu_count`` directly). It is shut down by :meth:`close`.
+        """
+        if executor is None and not self._executor_set:
+            self._own_executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=_default_executor_size(), thread_name_prefix="squall-ioloop"
+            )
+            self.set_default_executor(self._own_executor)
+        return self.asyncio_loop.run_in_executor(executor, func, *args)
+
+    def set_default_executor(self, executor: concurrent.futures.Executor) -> None:
+        """Use ``executor`` for :meth:`run_in_executor` calls that pass ``None``."""
+        self._executor_set = True
+        self.asyncio_loop.set_default_executor(executor)
+
+    # -- file descriptors -------------------------------------------------------
+    def split_fd(self, fd: _FileLike) -> tuple[int, _FileLike]:
+        """Return ``(fileno, fileobj)`` for an int descriptor or an object with ``fileno()``."""
+        if isinstance(fd, int):
+            return fd, fd
+        return fd.fileno(), fd
+
+    def close_fd(self, fd: _FileLike) -> None:
+        """Close a descriptor or file object, ignoring ``OSError``."""
+        try:
+            if isinstance(fd, int):
+                os.close(fd)
+            else:
+                fd.close()
+        except OSError:
+            pass
+
+    def add_handler(self, fd: _FileLike, handler: Callable[[Any, int], None], events: int) -> None:
+        """Call ``handler(fd, events)`` whenever ``fd`` is readable/writable.
+
+        Args:
+            fd: an int descriptor or an object with ``fileno()``.
+            handler: called with the object passed as ``fd`` and the ready event mask.
+            events: bitmask of :attr:`READ` and :attr:`WRITE` (``ERROR`` is
+                implied and not reported separately by asyncio).
+
+        Raises:
+            ValueError: if the descriptor is already registered.
+        """
+        fileno, fileobj = self.split_fd(fd)
+        if fileno in self.handlers:
+            raise ValueError(f"fd {fileno} added twice")
+        self.handlers[fileno] = (fileobj, handler)
+        self._set_events(fileno, events)
+
+    def update_handler(self, fd: _FileLike, events: int) -> None:
+        """Change the events listened for on a registered ``fd``."""
+        fileno, _ = self.split_fd(fd)
+        self._set_events(fileno, events)
+
+    def remove_handler(self, fd: _FileLike) -> None:
+        """Stop listening on ``fd`` (no-op if it is not registered)."""
+        fileno, _ = self.split_fd(fd)
+        if fileno not in self.handlers:
+            return
+        self._set_events(fileno, 0)
+        del self.handlers[fileno]
+
+    def _set_events(self, fileno: int, events: int) -> None:
+        loop = self.asyncio_loop
+        if events & self.READ:
+            if fileno not in self.readers:
+                loop.add_reader(fileno, self._handle_events, fileno, self.READ)
+                self.readers.add(fileno)
+        elif fileno in self.readers:
+            loop.remove_reader(fileno)
+            self.readers.discard(fileno)
+        if events & self.WRITE:
+            if fileno not in self.writers:
+                loop.add_writer(fileno, self._handle_events, fileno, self.WRITE)
+                self.writers.add(fileno)
+        elif fileno in self.writers:
+            loop.remove_writer(fileno)
+            self.writers.discard(fileno)
+
+    def _handle_events(self, fileno: int, events: int) -> None:
+        entry = self.handlers.get(fileno)
+        if entry is None:
+            return
+        fileobj, handler = entry
+        try:
+            handler(fileobj, events)
+        except Exception:
+            app_log.error("Exception in I/O handler for fd %s", fileno, exc_info=True)
+
+
+class BaseAsyncIOLoop(IOLoop):
+    """Common base of the asyncio-backed IOLoop implementations."""
+
+    def initialize(  # type: ignore[override]
+        self, asyncio_loop: asyncio.AbstractEventLoop, make_current: bool = False
+    ) -> None:
+        """Bind to ``asyncio_loop``."""
+        self._register(asyncio_loop)
+        super().initialize(make_current=make_current)
+
+
+class AsyncIOMainLoop(BaseAsyncIOLoop):
+    """An IOLoop wrapping an existing asyncio loop (by default the running one).
+
+    Created implicitly by :meth:`IOLoop.current`. Closing it closes the asyncio loop.
+
+    Raises:
+        RuntimeError: if no asyncio loop is running.
+    """
+
+    def initialize(  # type: ignore[override]
+        self, asyncio_loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any
+    ) -> None:
+        """Bind to ``asyncio_loop`` (default: the running asyncio loop)."""
+        super().initialize(asyncio_loop or asyncio.get_running_loop(), **kwargs)
+
+
+class AsyncIOLoop(BaseAsyncIOLoop):
+    """An IOLoop that owns a brand-new asyncio event loop (what ``IOLoop()`` builds).
+
+    Args:
+        make_current: make it the thread's current loop (default true).
+    """
+
+    def initialize(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Create and bind a new asyncio event loop."""
+        loop = asyncio.new_event_loop()
+        try:
+            kwargs.setdefault("make_current", True)
+            super().initialize(loop, **kwargs)
+        except Exception:
+            loop.close()
+            raise

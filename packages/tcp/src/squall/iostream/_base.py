@@ -1,0 +1,609 @@
+"""BaseIOStream: buffered reads and writes over an asyncio transport."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, cast
+
+from squall.iostream._errors import (
+    StreamBufferFullError,
+    StreamClosedError,
+    UnsatisfiableReadError,
+    closed_error,
+)
+from squall.netutil._loop import current_loop
+
+__all__ = ["BaseIOStream"]
+
+_gen_log = logging.getLogger("squall.general")
+_app_log = logging.getLogger("squall.application")
+
+_DEFAULT_MAX_BUFFER_SIZE = 104857600  # 100 MiB, as in Tornado
+
+# What the pending read waits for (``_read_kind``).
+_UNTIL = 1
+_REGEX = 2
+_BYTES = 3
+_INTO = 4
+_CLOSE = 5
+
+_ExcInfo = (
+    bool
+    | BaseException
+    | tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+    | None
+)
+
+
+class BaseIOStream:
+    """A buffered, non-blocking byte stream on an asyncio transport.
+
+    The asyncio ``Protocol`` behind the stream appends incoming data to one
+    ``bytearray``; reads are served from it. Reading pauses (``pause_reading``)
+    while more than ``max_buffer_size`` bytes are buffered and no read is waiting.
+    Writes go straight to the transport; the write future resolves once the
+    transport's buffer has been handed to the kernel, so awaiting it gives
+    backpressure. This mirrors Tornado's ``tornado.iostream.BaseIOStream``.
+
+    Only one read may be pending at a time. Every read method returns an
+    ``asyncio.Future`` (already resolved if the buffer could satisfy it).
+
+    Args:
+        max_buffer_size (int | None): the most bytes (default 100 MiB) to buffer for
+            reading; a read that cannot complete within it fails with
+            :class:`StreamBufferFullError` and the stream is closed.
+        read_chunk_size (int | None): accepted for Tornado compatibility; asyncio's
+            transport chooses its own receive size (kept in :attr:`read_chunk_size`).
+        max_write_buffer_size (int | None): the most bytes that may wait in the write
+            buffer (default unlimited); :meth:`write` raises
+            :class:`StreamBufferFullError` beyond it.
+
+    Attributes:
+        error (BaseException | None): the exception that closed the stream, if any.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_buffer",
+        "_close_callback",
+        "_closed",
+        "_loop",
+        "_pending_writes",
+        "_read_future",
+        "_read_kind",
+        "_read_max",
+        "_read_partial",
+        "_read_paused",
+        "_read_target",
+        "_scan_pos",
+        "_transport",
+        "_write_futures",
+        "_write_paused",
+        "error",
+        "max_buffer_size",
+        "max_write_buffer_size",
+        "read_chunk_size",
+    )
+
+    def __init__(
+        self,
+        max_buffer_size: int | None = None,
+        read_chunk_size: int | None = None,
+        max_write_buffer_size: int | None = None,
+    ) -> None:
+        self._init_state(current_loop(), max_buffer_size, read_chunk_size, max_write_buffer_size)
+
+    def _init_state(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        max_buffer_size: int | None,
+        read_chunk_size: int | None,
+        max_write_buffer_size: int | None,
+    ) -> None:
+        self._loop = loop
+        self.max_buffer_size = max_buffer_size or _DEFAULT_MAX_BUFFER_SIZE
+        self.read_chunk_size = min(read_chunk_size or 65536, self.max_buffer_size // 2)
+        self.max_write_buffer_size = max_write_buffer_size
+        self.error: BaseException | None = None
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._scan_pos = 0
+        self._read_future: asyncio.Future[Any] | None = None
+        self._read_kind = 0
+        self._read_target: Any = None
+        self._read_max: int | None = None
+        self._read_partial = False
+        self._read_paused = False
+        self._write_paused = False
+        self._write_futures: list[asyncio.Future[None]] | None = None
+        self._pending_writes: list[bytes] | None = None
+        self._close_callback: Callable[[], None] | None = None
+        self._closed = False
+
+    # ------------------------------------------------------------------ reads
+
+    def read_until(self, delimiter: bytes, max_bytes: int | None = None) -> asyncio.Future[bytes]:
+        """Read until ``delimiter`` has been found; the result includes it.
+
+        Args:
+            delimiter: the non-empty byte string that ends the read.
+            max_bytes: if not None, the delimiter must end within this many bytes
+                (counted from the start of the read); otherwise the stream is closed
+                and the read fails with :class:`UnsatisfiableReadError` (which is
+                also a :class:`StreamClosedError`), as in Tornado.
+
+        Returns:
+            A future resolving to the bytes read, delimiter included.
+
+        Raises:
+            ValueError: ``delimiter`` is empty.
+            StreamClosedError: the stream is closed and its buffer cannot satisfy
+                the read.
+            RuntimeError: another read is already pending.
+        """
+        if not delimiter:
+            raise ValueError("read_until needs a non-empty delimiter")
+        future = self._start_read()
+        self._read_kind = _UNTIL
+        self._read_target = bytes(delimiter)
+        self._read_max = max_bytes
+        self._try_inline_read()
+        return future
+
+    def read_until_regex(
+        self, regex: bytes | re.Pattern[bytes], max_bytes: int | None = None
+    ) -> asyncio.Future[bytes]:
+        """Read until the buffer holds a match of ``regex``; the result ends with it.
+
+        The whole buffered data is searched again each time new data arrives (a
+        regular expression cannot be resumed), so give ``max_bytes`` for untrusted
+        peers to bound the work.
+
+        Args:
+            regex: a bytes pattern or a compiled bytes regular expression.
+            max_bytes: if not None, the match must end within this many bytes;
+                otherwise the stream is closed and the read fails with
+                :class:`UnsatisfiableReadError` (also a :class:`StreamClosedError`).
+
+        Returns:
+            A future resolving to the bytes up to and including the match.
+
+        Raises:
+            StreamClosedError: the stream is closed and its buffer cannot satisfy
+                the read.
+            RuntimeError: another read is already pending.
+        """
+        pattern = regex if isinstance(regex, re.Pattern) else re.compile(regex)
+        future = self._start_read()
+        self._read_kind = _REGEX
+        self._read_target = pattern
+        self._read_max = max_bytes
+        self._try_inline_read()
+        return future
+
+    def read_bytes(self, num_bytes: int, partial: bool = False) -> asyncio.Future[bytes]:
+        """Read exactly ``num_bytes`` bytes (or, with ``partial``, at least one).
+
+        Args:
+            num_bytes: how many bytes to read (>= 0).
+            partial: if True, resolve as soon as any data is available, with at most
+                ``num_bytes`` bytes.
+
+        Returns:
+            A future resolving to the bytes read.
+
+        Raises:
+            ValueError: ``num_bytes`` is negative.
+            StreamClosedError: the stream is closed and its buffer cannot satisfy
+                the read.
+            RuntimeError: another read is already pending.
+        """
+        if num_bytes < 0:
+            raise ValueError("num_bytes must be >= 0")
+        future = self._start_read()
+        self._read_kind = _BYTES
+        self._read_target = num_bytes
+        self._read_partial = partial
+        self._try_inline_read()
+        return future
+
+    def read_into(self, buf: bytearray | memoryview, partial: bool = False) -> asyncio.Future[int]:
+        """Read into ``buf`` until it is full (or, with ``partial``, any data arrived).
+
+        Args:
+            buf: a writable buffer; ``len(buf)`` bytes are wanted.
+            partial: if True, resolve as soon as any data is available.
+
+        Returns:
+            A future resolving to the number of bytes copied into ``buf``.
+
+        Raises:
+            StreamClosedError: the stream is closed and its buffer cannot satisfy
+                the read.
+            RuntimeError: another read is already pending.
+        """
+        future = self._start_read()
+        self._read_kind = _INTO
+        self._read_target = buf
+        self._read_partial = partial
+        self._try_inline_read()
+        return future
+
+    def read_until_close(self) -> asyncio.Future[bytes]:
+        """Read everything until the peer closes the connection.
+
+        Returns:
+            A future resolving to all the data (also when the stream is already
+            closed: then it holds what is left in the buffer). If more than
+            ``max_buffer_size`` bytes arrive first, it fails with
+            :class:`StreamBufferFullError` (also a :class:`StreamClosedError`).
+
+        Raises:
+            RuntimeError: another read is already pending.
+        """
+        future = self._start_read()
+        self._read_kind = _CLOSE
+        self._try_inline_read()
+        return future
+
+    def reading(self) -> bool:
+        """Return True while a read is pending."""
+        future = self._read_future
+        return future is not None and not future.done()
+
+    # ----------------------------------------------------------------- writes
+
+    def write(self, data: bytes | bytearray | memoryview) -> asyncio.Future[None]:
+        """Write ``data`` to the stream.
+
+        Args:
+            data: the bytes to send.
+
+        Returns:
+            A future that resolves (to None) once this and all earlier data has been
+            handed to the kernel; it fails with :class:`StreamClosedError` if the
+            stream closes first. Awaiting it is how a writer respects backpressure.
+
+        Raises:
+            StreamClosedError: the stream is closed.
+            StreamBufferFullError: the write buffer would exceed
+                ``max_write_buffer_size``.
+        """
+        if self._closed:
+            raise StreamClosedError(real_error=self.error)
+        future: asyncio.Future[None] = self._loop.create_future()
+        size = len(data)
+        if not size:
+            future.set_result(None)
+            return future
+        transport = self._transport
+        limit = self.max_write_buffer_size
+        if transport is None:
+            pending = self._pending_writes
+            if pending is None:
+                pending = self._pending_writes = []
+            if limit is not None and sum(map(len, pending)) + size > limit:
+                raise StreamBufferFullError("Reached maximum write buffer size")
+            pending.append(bytes(data))
+            self._park_write(future)
+            return future
+        if limit is not None and transport.get_write_buffer_size() + size > limit:
+            raise StreamBufferFullError("Reached maximum write buffer size")
+        transport.write(data)
+        if self._write_paused or transport.is_closing():
+            self._park_write(future)
+        else:
+            future.set_result(None)
+        return future
+
+    def writing(self) -> bool:
+        """Return True while written data is still waiting to reach the kernel."""
+        return self._write_paused or bool(self._pending_writes)
+
+    # ------------------------------------------------------------------ close
+
+    def set_close_callback(self, callback: Callable[[], None] | None) -> None:
+        """Call ``callback()`` (once, on the event loop) when the stream closes.
+
+        As in Tornado, a callback set after the stream closed is not called.
+        Exceptions it raises are logged on ``squall.application``.
+
+        Args:
+            callback: a function of no arguments, or None to clear it.
+        """
+        self._close_callback = callback
+
+    def close(self, exc_info: _ExcInfo = False) -> None:
+        """Close the stream (idempotent).
+
+        Pending reads fail with :class:`StreamClosedError` (``read_until_close``
+        resolves with the buffered data instead), unflushed writes fail with it, and
+        the close callback is scheduled on the loop. Data still waiting in the
+        transport's write buffer is discarded, as Tornado does.
+
+        Args:
+            exc_info: if true, record the exception that caused the close in
+                :attr:`error`: an exception instance, a ``sys.exc_info()`` tuple, or
+                ``True`` for the exception currently being handled.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if exc_info:
+            if isinstance(exc_info, tuple):
+                self.error = exc_info[1]
+            elif isinstance(exc_info, BaseException):
+                self.error = exc_info
+            else:
+                self.error = sys.exc_info()[1]
+        transport = self._transport
+        if transport is not None:
+            self._read_paused = False
+            if transport.get_write_buffer_size():
+                transport.abort()
+            else:
+                transport.close()
+        else:
+            self._close_unattached()
+        self._signal_closed()
+
+    def closed(self) -> bool:
+        """Return True once the stream has been closed."""
+        return self._closed
+
+    # -------------------------------------------------------------- internals
+
+    def _close_unattached(self) -> None:
+        """Release resources of a stream that never got its transport."""
+
+    def _signal_closed(self) -> None:
+        error = self.error
+        future = self._read_future
+        if future is not None:
+            self._read_future = None
+            if not future.done():
+                if self._read_kind == _CLOSE:
+                    future.set_result(self._consume(len(self._buffer)))
+                else:
+                    future.set_exception(closed_error(error))
+                    future.exception()  # nobody may await it: do not log it as lost
+        self._fail_writes()
+        callback = self._close_callback
+        if callback is not None:
+            self._close_callback = None
+            if not self._loop.is_closed():
+                self._loop.call_soon(self._run_close_callback, callback)
+
+    def _fail_writes(self) -> None:
+        futures = self._write_futures
+        self._write_futures = None
+        self._pending_writes = None
+        if futures:
+            for future in futures:
+                if not future.done():
+                    future.set_exception(closed_error(self.error))
+                    future.exception()
+
+    @staticmethod
+    def _run_close_callback(callback: Callable[[], None]) -> None:
+        try:
+            callback()
+        except Exception:
+            _app_log.exception("Exception in close callback %r", callback)
+
+    def _park_write(self, future: asyncio.Future[None]) -> None:
+        futures = self._write_futures
+        if futures is None:
+            self._write_futures = [future]
+        else:
+            futures.append(future)
+
+    def _start_read(self) -> asyncio.Future[Any]:
+        future = self._read_future
+        if future is not None and not future.done():
+            raise RuntimeError("Already reading")
+        future = self._loop.create_future()
+        self._read_future = future
+        self._scan_pos = 0
+        self._read_max = None
+        self._read_partial = False
+        return future
+
+    def _try_inline_read(self) -> None:
+        self._try_read()
+        if self._read_future is None:
+            return
+        if self._closed:
+            # Closed, and the buffer cannot satisfy the read: raise, as Tornado does.
+            self._read_future = None
+            raise StreamClosedError(real_error=self.error)
+        if len(self._buffer) > self.max_buffer_size:
+            self._buffer_over()
+
+    def _try_read(self) -> None:
+        """Complete the pending read if the buffer can satisfy it."""
+        future = self._read_future
+        if future is None:
+            return
+        if future.done():  # cancelled by its awaiter: drop it, keep the data
+            self._read_future = None
+            return
+        try:
+            pos = self._find_read_pos()
+        except UnsatisfiableReadError as e:
+            _gen_log.info("Unsatisfiable read, closing connection: %s", e)
+            self.close(exc_info=e)
+            return
+        if pos < 0:
+            return
+        self._read_future = None
+        target = self._read_target
+        self._read_target = None
+        if self._read_kind == _INTO:
+            view = memoryview(self._buffer)
+            try:
+                target[:pos] = view[:pos]
+            finally:
+                view.release()
+            del self._buffer[:pos]
+            future.set_result(pos)
+        else:
+            future.set_result(self._consume(pos))
+        if self._read_paused and len(self._buffer) <= self.max_buffer_size:
+            self._resume_reading()
+
+    def _find_read_pos(self) -> int:
+        """Return how many buffered bytes complete the pending read, or -1."""
+        buf = self._buffer
+        size = len(buf)
+        kind = self._read_kind
+        max_bytes = self._read_max
+        if kind == _UNTIL:
+            delimiter: bytes = self._read_target
+            end = size if max_bytes is None or max_bytes > size else max_bytes
+            loc = buf.find(delimiter, self._scan_pos, end)
+            if loc >= 0:
+                return loc + len(delimiter)
+            if max_bytes is not None and size >= max_bytes:
+                raise UnsatisfiableReadError(
+                    f"delimiter {delimiter!r} not found within {max_bytes} bytes"
+                )
+            resume = end - len(delimiter) + 1
+            self._scan_pos = max(self._scan_pos, resume)
+            return -1
+        if kind in (_BYTES, _INTO):
+            want = self._read_target if kind == _BYTES else len(self._read_target)
+            if size >= want:
+                return int(want)
+            if self._read_partial and size:
+                return size
+            return -1
+        if kind == _REGEX:
+            match = self._read_target.search(buf)
+            if match is not None:
+                if max_bytes is not None and match.end() > max_bytes:
+                    raise UnsatisfiableReadError(
+                        f"regex {self._read_target.pattern!r} not matched within {max_bytes} bytes"
+                    )
+                return int(match.end())
+            if max_bytes is not None and size >= max_bytes:
+                raise UnsatisfiableReadError(
+                    f"regex {self._read_target.pattern!r} not matched within {max_bytes} bytes"
+                )
+            return -1
+        # _CLOSE
+        return size if self._closed else -1
+
+    def _consume(self, pos: int) -> bytes:
+        """Remove and return the first ``pos`` buffered bytes (one copy)."""
+        buf = self._buffer
+        if pos == len(buf):
+            data = bytes(buf)
+            buf.clear()
+            return data
+        if not pos:
+            return b""
+        view = memoryview(buf)
+        try:
+            part = view[:pos]
+            data = part.tobytes()
+            part.release()
+        finally:
+            view.release()
+        buf[:] = buf[pos:]
+        return data
+
+    def _buffer_over(self) -> None:
+        """The buffer holds more than max_buffer_size bytes."""
+        future = self._read_future
+        if future is not None and not future.done():
+            error = StreamBufferFullError("Reached maximum read buffer size")
+            self._read_future = None
+            future.set_exception(closed_error(error))
+            future.exception()
+            self.close(exc_info=error)
+        elif not self._read_paused and not self._closed:
+            transport = self._transport
+            if transport is not None:
+                self._read_paused = True
+                transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        self._read_paused = False
+        transport = self._transport
+        if transport is not None and not self._closed:
+            transport.resume_reading()
+
+    # ------------------------------------------------- transport callbacks
+
+    def _attach(self, transport: asyncio.BaseTransport) -> None:
+        """The transport is connected: start using it."""
+        self._transport = transport = cast(asyncio.Transport, transport)
+        if self._closed:
+            transport.close()
+            return
+        # SSL transports pause at ">= high", plain ones at "> high": both then report
+        # "anything buffered" and resume only when the buffer is empty.
+        ssl = transport.get_extra_info("ssl_object") is not None
+        transport.set_write_buffer_limits(high=1 if ssl else 0, low=0)
+        pending = self._pending_writes
+        if pending:
+            self._pending_writes = None
+            for chunk in pending:
+                transport.write(chunk)
+            if not self._write_paused and not transport.is_closing():
+                self._on_drained()
+
+    def _on_data(self, data: bytes) -> None:
+        if self._closed:
+            return
+        buf = self._buffer
+        future = self._read_future
+        if future is not None and not buf and not future.done():
+            # Fast path: the chunk completes the read exactly, hand it over as is.
+            kind = self._read_kind
+            size = len(data)
+            if kind == _BYTES:
+                want = self._read_target
+                if size == want or (self._read_partial and size < want):
+                    self._read_future = None
+                    future.set_result(data)
+                    return
+            elif kind == _UNTIL:
+                delimiter: bytes = self._read_target
+                max_bytes = self._read_max
+                end = size if max_bytes is None or max_bytes > size else max_bytes
+                loc = data.find(delimiter, 0, end)
+                if loc >= 0 and loc + len(delimiter) == size:
+                    self._read_future = None
+                    future.set_result(data)
+                    return
+                if loc < 0:
+                    self._scan_pos = max(0, end - len(delimiter) + 1)
+        buf += data
+        if future is not None:
+            self._try_read()
+        if len(buf) > self.max_buffer_size and not self._closed:
+            self._buffer_over()
+
+    def _on_eof(self) -> None:
+        self.close()
+
+    def _on_lost(self, exc: Exception | None) -> None:
+        if exc is not None and self.error is None and not self._closed:
+            self.error = exc
+        self.close()
+
+    def _on_drained(self) -> None:
+        self._write_paused = False
+        futures = self._write_futures
+        if futures:
+            self._write_futures = None
+            for future in futures:
+                if not future.done():
+                    future.set_result(None)
