@@ -5,9 +5,11 @@ Build (the nox ``docs`` session runs exactly this)::
     .venv/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html
 """
 
+import importlib
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,3 +61,31 @@ nitpicky = False
 html_theme = "alabaster"
 html_title = f"squall {release}"
 html_static_path: list[str] = []
+
+
+def _class_directive_without_canonical(base: Any) -> Any:
+    """``py:class`` / ``py:exception`` directive that ignores autodoc's ``:canonical:``.
+
+    autodoc marks a re-exported class with its defining path (for squall a private
+    ``squall.<m>._file.Name``; for an alias such as ``squall.util.TimeoutError``,
+    ``builtins.TimeoutError``). When two public modules re-export the same class
+    (``squall.util`` and ``squall.gen`` both export ``TimeoutError``) that path is
+    registered twice: a "duplicate object description" warning. Private paths are not
+    part of the API, so they are not registered at all.
+    """
+
+    def run(directive: Any) -> Any:
+        directive.options.pop("canonical", None)
+        return base.run(directive)
+
+    return type("ClassWithoutCanonical", (base,), {"run": run})
+
+
+def setup(app: Any) -> dict[str, Any]:
+    # Sphinx is imported dynamically so that ``mypy docs/conf.py`` (the typecheck
+    # session, which does not install Sphinx) needs no Sphinx or docutils stubs.
+    base = importlib.import_module("sphinx.domains.python").PyClasslike
+    directive = _class_directive_without_canonical(base)
+    app.add_directive_to_domain("py", "class", directive, override=True)
+    app.add_directive_to_domain("py", "exception", directive, override=True)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

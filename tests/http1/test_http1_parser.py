@@ -33,7 +33,9 @@ def parse_all(data: bytes, *, byte_by_byte: bool = False, chunk: int = 1 << 20):
             body += data
             if done:
                 start, headers = current
-                messages.append((start.method, start.path, start.version, list(headers.get_all()), body))
+                messages.append(
+                    (start.method, start.path, start.version, list(headers.get_all()), body)
+                )
                 current = None
             elif not data:
                 return
@@ -59,12 +61,28 @@ GOOD = [
     ),
     (
         b"POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
-        [("POST", "/p", "HTTP/1.1", [("Host", "a"), ("Content-Length", "3"), ("Content-Length", "3")], b"abc")],
+        [
+            (
+                "POST",
+                "/p",
+                "HTTP/1.1",
+                [("Host", "a"), ("Content-Length", "3"), ("Content-Length", "3")],
+                b"abc",
+            )
+        ],
     ),
     (
         b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"
         b"3;ext=1\r\nabc\r\n10 \r\n0123456789abcdef\r\n0\r\nX-Trailer: v\r\n\r\n",
-        [("POST", "/", "HTTP/1.1", [("Host", "a"), ("Transfer-Encoding", "Chunked")], b"abc0123456789abcdef")],
+        [
+            (
+                "POST",
+                "/",
+                "HTTP/1.1",
+                [("Host", "a"), ("Transfer-Encoding", "Chunked")],
+                b"abc0123456789abcdef",
+            )
+        ],
     ),
     (
         b"GET http://h/p HTTP/1.1\r\nhost:   b \t\r\nX-Obs: caf\xe9\r\n\r\n",
@@ -72,7 +90,10 @@ GOOD = [
     ),
     (
         b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n",
-        [("GET", "/1", "HTTP/1.1", [("Host", "a")], b""), ("GET", "/2", "HTTP/1.1", [("Host", "a")], b"")],
+        [
+            ("GET", "/1", "HTTP/1.1", [("Host", "a")], b""),
+            ("GET", "/2", "HTTP/1.1", [("Host", "a")], b""),
+        ],
     ),
     (
         b"OPTIONS * HTTP/1.1\r\nHost: a\r\nEmpty:\r\n\r\n",
@@ -86,7 +107,10 @@ BAD = [
     (b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 2\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
-    (b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    (
+        b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        400,
+    ),
     (b"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", 400),  # obs-fold
     (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),  # bare CR
@@ -117,12 +141,23 @@ BAD = [
     ],
     (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413),
     *[
-        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\nabc\r\n0\r\n\r\n", 400)
+        (
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + size
+            + b"\r\nabc\r\n0\r\n\r\n",
+            400,
+        )
         for size in (b"+3", b"0x3", b"1_0", b" 3", b"-1", b"", b"3\x00", b"1" * 17, b"3 x")
     ],
-    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", 400),
+    (
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n",
+        400,
+    ),
     (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400),
-    (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer\r\n\r\n", 400),
+    (
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer\r\n\r\n",
+        400,
+    ),
     (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: a\r\n\r\n", 414),
     (b"GET /" + b"a" * 9000, 414),
     (b"GET / HTTP/1.1\r\nHost: a\r\nX: " + b"a" * 70000 + b"\r\n\r\n", 431),
@@ -182,7 +217,9 @@ def test_big_input_is_linear() -> None:
 
 # -- Hypothesis -------------------------------------------------------------------------
 
-tchar = st.sampled_from("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+tchar = st.sampled_from(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 tokens = st.text(tchar, min_size=1, max_size=12)
 field_names = tokens.filter(
     lambda n: n.lower() not in ("host", "content-length", "transfer-encoding")
@@ -246,7 +283,9 @@ def test_any_bytes_parse_or_raise_the_typed_error(data: bytes) -> None:
 
 
 @given(requests(), st.integers(0, 200), st.binary(min_size=1, max_size=3))
-def test_mutated_requests_parse_or_raise_the_typed_error(req: tuple, pos: int, junk: bytes) -> None:
+def test_mutated_requests_parse_or_raise_the_typed_error(
+    req: tuple, pos: int, junk: bytes
+) -> None:
     wire = req[0]
     pos = min(pos, len(wire))
     mutated = wire[:pos] + junk + wire[pos:]

@@ -44,7 +44,7 @@ def _wait_listening(proc: subprocess.Popen[bytes], port: int, timeout: float = 1
 
 @pytest.fixture
 def hello_port() -> Iterator[int]:
-    """Run examples/hello.py on a free port; yield the port; stop it with SIGINT."""
+    """Run examples/hello.py on a free port; yield the port; stop it with SIGTERM."""
     port = free_port()
     with subprocess.Popen(
         [sys.executable, str(HELLO), "--port", str(port)],
@@ -56,7 +56,7 @@ def hello_port() -> Iterator[int]:
             yield port
         finally:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signal.SIGTERM)
                 try:
                     proc.wait(10)
                 except subprocess.TimeoutExpired:

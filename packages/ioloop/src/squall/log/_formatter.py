@@ -100,8 +100,8 @@ def enable_pretty_logging(options: Any = None, logger: logging.Logger | None = N
     (``logging``, ``log_file_prefix``, ``log_rotate_mode``, ``log_file_max_size``,
     ``log_file_num_backups``, ``log_rotate_when``, ``log_rotate_interval``,
     ``log_to_stderr``); missing attributes take Tornado's defaults (level
-    ``info``, log to stderr). ``squall.options`` is not implemented yet, so
-    ``define_logging_options`` is not provided.
+    ``info``, log to stderr). ``define_logging_options`` defines them on an
+    :class:`squall.options.OptionParser`.
 
     Args:
         options: the settings object, or ``None`` for defaults.

@@ -179,7 +179,7 @@ class WaiterList(Generic[_T, _P]):
     def pop(self) -> tuple[Waiter[_T], _P] | None:
         """Remove and return the oldest still-pending waiter and its payload, or ``None``."""
         while self._waiters:
-            waiter, payload = self._waiters.popitem(last=True)
+            waiter, payload = self._waiters.popitem(last=False)
             waiter._squall_owner = None
             if not waiter.done():
                 return waiter, payload
