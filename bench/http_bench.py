@@ -12,8 +12,10 @@ alternated over ``--rounds`` rounds (the order rotates each round; each round
 starts a fresh server process).  For every run the server's utime+stime is read
 from ``/proc/<pid>/stat`` before and after wrk, which gives requests per server
 CPU-second: a figure that stays meaningful when the client, not the server, is
-the bottleneck.  The table shows medians over the rounds and the ratio to
-Tornado.
+the bottleneck, or when other processes compete for the server's core.  The table
+shows medians over the rounds, the ratio to Tornado, and the share of its core the
+server actually used ("srv CPU": well below 100% means the server was starved, and
+then only req/CPU-s is comparable).
 
 Everything is bounded: servers must answer within ``--startup-timeout`` seconds,
 each wrk run is killed ``--duration`` + 30 seconds after it starts, and servers are
@@ -102,6 +104,7 @@ class Summary:
     runs: int
     requests_per_second: float
     requests_per_cpu_second: float
+    server_cpu_share: float
     ratio_rps: float | None = None
     ratio_cpu: float | None = None
     errors: int = 0
@@ -301,6 +304,9 @@ def summarize(runs: Sequence[RunResult], frameworks: Sequence[str]) -> list[Summ
                 runs=len(mine),
                 requests_per_second=statistics.median(r.requests_per_second for r in mine),
                 requests_per_cpu_second=statistics.median(r.requests_per_cpu_second for r in mine),
+                server_cpu_share=statistics.median(
+                    r.server_cpu_seconds / r.seconds if r.seconds else 0.0 for r in mine
+                ),
                 errors=sum(r.socket_errors + r.non_2xx for r in mine),
             )
             out.append(s)
@@ -317,16 +323,20 @@ def summarize(runs: Sequence[RunResult], frameworks: Sequence[str]) -> list[Summ
 def format_table(summary: Sequence[Summary]) -> str:
     header = (
         f"{'framework':<10} {'endpoint':<9} {'req/s':>10} {'req/CPU-s':>10} "
-        f"{'x tornado':>10} {'x tornado':>10} {'errors':>7}"
+        f"{'x tornado':>10} {'x tornado':>10} {'srv CPU':>8} {'errors':>7}"
     )
-    sub = f"{'':<10} {'':<9} {'(median)':>10} {'(median)':>10} {'(req/s)':>10} {'(CPU)':>10}"
+    sub = (
+        f"{'':<10} {'':<9} {'(median)':>10} {'(median)':>10} "
+        f"{'(req/s)':>10} {'(CPU)':>10} {'(median)':>8}"
+    )
     lines = [header, sub, "-" * len(header)]
     for s in summary:
         rr = f"{s.ratio_rps:.2f}" if s.ratio_rps is not None else "-"
         rc = f"{s.ratio_cpu:.2f}" if s.ratio_cpu is not None else "-"
         lines.append(
             f"{s.framework:<10} {s.endpoint:<9} {s.requests_per_second:>10.0f} "
-            f"{s.requests_per_cpu_second:>10.0f} {rr:>10} {rc:>10} {s.errors:>7}"
+            f"{s.requests_per_cpu_second:>10.0f} {rr:>10} {rc:>10} "
+            f"{s.server_cpu_share:>7.0%} {s.errors:>7}"
         )
     return "\n".join(lines)
 
@@ -458,6 +468,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.rounds} rounds x {args.duration}s, wrk -t1 -c{args.connections}",
         file=out,
     )
+    starved = [s for s in report.summary if s.server_cpu_share < 0.8]
+    if starved:
+        print(
+            f"warning: {len(starved)} of {len(report.summary)} results had a server using "
+            f"< 80% of core {args.server_cpu} (other load on the machine?): compare "
+            "req/CPU-s, not req/s",
+            file=out,
+        )
     if args.json:
         data = json.dumps(asdict(report), indent=2)
         if args.json == "-":

@@ -11,14 +11,17 @@ from hypothesis import strategies as st
 
 from squall.http1connection import HTTPParseError
 from squall.http1connection._parser import RequestParser
+from squall.httputil import HTTPHeaders, RequestStartLine
+
+Message = tuple[str, str, str, list[tuple[str, str]], bytes]
 
 
-def parse_all(data: bytes, *, byte_by_byte: bool = False, chunk: int = 1 << 20):
+def parse_all(data: bytes, *, byte_by_byte: bool = False, chunk: int = 1 << 20) -> list[Message]:
     """Feed ``data``; return [(method, target, version, headers pairs, body)] or raise."""
     parser = RequestParser()
     pieces = [data[i : i + 1] for i in range(len(data))] if byte_by_byte else [data]
-    messages = []
-    current = None
+    messages: list[Message] = []
+    current: tuple[RequestStartLine, HTTPHeaders] | None = None
     body = b""
 
     def drain() -> None:
@@ -108,7 +111,8 @@ BAD = [
     (b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
     (
-        b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\n"
+        b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
         400,
     ),
     (b"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
@@ -155,7 +159,8 @@ BAD = [
     ),
     (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400),
     (
-        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"0\r\nBad Trailer\r\n\r\n",
         400,
     ),
     (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: a\r\n\r\n", 414),
@@ -167,7 +172,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("wire", "expected"), GOOD)
-def test_valid_requests_parse(wire: bytes, expected: list) -> None:
+def test_valid_requests_parse(wire: bytes, expected: list[Message]) -> None:
     assert parse_all(wire) == expected
     assert parse_all(wire, byte_by_byte=True) == expected
     assert parse_all(wire, chunk=1) == expected
@@ -231,14 +236,17 @@ field_values = st.text(st.one_of(vchar, st.just(" "), st.just("\t")), max_size=2
 targets = st.text(vchar, min_size=1, max_size=30).map(lambda t: "/" + t)
 
 
+GenRequest = tuple[bytes, str, str, str, list[tuple[str, str]], bytes]
+
+
 @st.composite
-def requests(draw: st.DrawFn) -> tuple[bytes, str, str, str, list[tuple[str, str]], bytes]:
+def requests(draw: st.DrawFn) -> GenRequest:
     method = draw(tokens)
     target = draw(targets)
     version = draw(st.sampled_from(["HTTP/1.0", "HTTP/1.1"]))
     fields = draw(st.lists(st.tuples(field_names, field_values), max_size=8))
     body = draw(st.binary(max_size=40))
-    headers = [("Host", draw(tokens))] + fields
+    headers = [("Host", draw(tokens)), *fields]
     framing = draw(st.sampled_from(["length", "chunked"] if version == "HTTP/1.1" else ["length"]))
     if framing == "length":
         headers.append(("Content-Length", str(len(body))))
@@ -261,7 +269,7 @@ def _norm(headers: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 @given(requests())
-def test_generated_valid_requests_parse(req: tuple) -> None:
+def test_generated_valid_requests_parse(req: GenRequest) -> None:
     wire, method, target, version, headers, body = req
     for kwargs in ({}, {"byte_by_byte": True}):
         (msg,) = parse_all(wire, **kwargs)
@@ -284,7 +292,7 @@ def test_any_bytes_parse_or_raise_the_typed_error(data: bytes) -> None:
 
 @given(requests(), st.integers(0, 200), st.binary(min_size=1, max_size=3))
 def test_mutated_requests_parse_or_raise_the_typed_error(
-    req: tuple, pos: int, junk: bytes
+    req: GenRequest, pos: int, junk: bytes
 ) -> None:
     wire = req[0]
     pos = min(pos, len(wire))
@@ -293,7 +301,7 @@ def test_mutated_requests_parse_or_raise_the_typed_error(
 
 
 @given(requests())
-def test_differential_against_h11(req: tuple) -> None:
+def test_differential_against_h11(req: GenRequest) -> None:
     wire = req[0]
     conn = h11.Connection(h11.SERVER)
     conn.receive_data(wire)

@@ -182,7 +182,8 @@ def test_pipelined_requests_answered_in_order() -> None:
         data = (
             b"GET /first HTTP/1.1\r\nHost: a\r\n\r\n"
             b"POST /second HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
-            b"POST /third HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nxy\r\n0\r\n\r\n"
+            b"POST /third HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\nxy\r\n0\r\n\r\n"
         )
         rs, closed = exchange(port, data, count=3)
         assert [r.body for r in rs] == [
@@ -329,7 +330,10 @@ def test_body_limits_and_expect_continue() -> None:
     def client(port: int) -> None:
         (r,), closed = exchange(port, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n")
         assert (r.status, closed) == (413, True)
-        data = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n"
+        data = (
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n"
+        )
         (r,), closed = exchange(port, data)
         assert (r.status, closed) == (413, True)
         with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
@@ -408,7 +412,8 @@ def test_xheaders_and_absolute_form() -> None:
         assert r.body == b"GET /p HTTP/1.1 10.1.2.3 https|"
         (r,), _ = exchange(
             port,
-            b"GET /p HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1, 10.0.0.9\r\nX-Forwarded-Proto: http\r\n\r\n",
+            b"GET /p HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1, 10.0.0.9\r\n"
+            b"X-Forwarded-Proto: http\r\n\r\n",
         )
         assert r.body == b"GET /p HTTP/1.1 1.1.1.1 http|"
         (r,), _ = exchange(port, b"GET /p HTTP/1.1\r\nHost: a\r\nX-Real-Ip: not-an-ip\r\n\r\n")
@@ -430,7 +435,8 @@ def test_decompress_request() -> None:
         assert r.body.endswith(b"|compressed payload")
         (r,), closed = exchange(
             port,
-            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope",
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: 4\r\n\r\nnope",
         )
         assert (r.status, closed) == (400, True)
 
@@ -476,7 +482,10 @@ def test_connection_delegate_streaming() -> None:
             closes.append(server_conn)
 
     def client(port: int) -> None:
-        data = b"POST /s HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n"
+        data = (
+            b"POST /s HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n"
+        )
         (r,), _ = exchange(port, data)
         assert (r.status, r.body) == (201, b"streamed")
         assert r.headers["transfer-encoding"] == "chunked"
