@@ -341,6 +341,23 @@ def format_table(summary: Sequence[Summary]) -> str:
     return "\n".join(lines)
 
 
+def format_markdown(summary: Sequence[Summary]) -> str:
+    lines = [
+        "| framework | endpoint | req/s | req/CPU-s | x Tornado (req/s) "
+        "| x Tornado (req/CPU-s) | server CPU | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in summary:
+        rr = f"{s.ratio_rps:.2f}" if s.ratio_rps is not None else "-"
+        rc = f"{s.ratio_cpu:.2f}" if s.ratio_cpu is not None else "-"
+        lines.append(
+            f"| {s.framework} | {s.endpoint} | {s.requests_per_second:.0f} "
+            f"| {s.requests_per_cpu_second:.0f} | {rr} | {rc} | {s.server_cpu_share:.0%} "
+            f"| {s.errors} |"
+        )
+    return "\n".join(lines)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n", 1)[0] if __doc__ else None,
@@ -363,6 +380,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--json",
         metavar="PATH",
         help="also write every run, the medians and the machine info as JSON ('-' = stdout)",
+    )
+    p.add_argument(
+        "--markdown", action="store_true", help="print the table as Markdown (for docs)"
     )
     args = p.parse_args(argv)
     if args.rounds < 1 or args.duration < 1 or args.warmup < 0:
@@ -430,7 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = Report(
         command=[Path(sys.executable).name, *sys.argv],
         machine=machine_info(),
-        settings={k: v for k, v in vars(args).items() if k != "json"},
+        settings={k: v for k, v in vars(args).items() if k not in {"json", "markdown"}},
     )
     frameworks: list[str] = []
     for fw in args.frameworks.split(","):
@@ -461,7 +481,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     report.summary = summarize(report.runs, frameworks)
     print(file=out)
-    print(format_table(report.summary), file=out)
+    table = format_markdown if args.markdown else format_table
+    print(table(report.summary), file=out)
     m = report.machine
     print(
         f"\n{m['cpu_model']}, nproc {m['nproc']}, Python {m['python']}; "

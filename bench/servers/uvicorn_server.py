@@ -13,7 +13,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import uvicorn
+# ignore: lets ``mypy --strict bench`` pass where uvicorn is not installed.
+import uvicorn  # type: ignore[import-not-found, unused-ignore]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
