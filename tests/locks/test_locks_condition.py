@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 
 from squall.locks import Condition
 
+_T = TypeVar("_T")
+
 
 def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(main())
+
+
+async def awaiting(awaitable: Awaitable[_T]) -> _T:
+    """A coroutine awaiting ``awaitable``, so a task can wrap (and cancel) the wait."""
+    return await awaitable
 
 
 def test_wait_resolves_true_when_notified() -> None:
@@ -100,8 +107,8 @@ def test_cancelled_wait_leaves_and_does_not_eat_a_notification() -> None:
 def test_task_cancelled_after_notify_passes_it_on() -> None:
     async def main() -> None:
         cond = Condition()
-        first = asyncio.ensure_future(cond.wait())
-        second = asyncio.ensure_future(cond.wait())
+        first = asyncio.ensure_future(awaiting(cond.wait()))
+        second = asyncio.ensure_future(awaiting(cond.wait()))
         await asyncio.sleep(0)
         cond.notify(1)
         first.cancel()

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 
 import squall.util
 from squall.locks import BoundedSemaphore, Lock, Semaphore
 
+_T = TypeVar("_T")
+
 
 def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(main())
+
+
+async def awaiting(awaitable: Awaitable[_T]) -> _T:
+    """A coroutine awaiting ``awaitable``, so a task can wrap (and cancel) the wait."""
+    return await awaitable
 
 
 def test_negative_initial_value_is_rejected() -> None:
@@ -117,7 +124,7 @@ def test_cancelled_acquire_leaves_and_permit_goes_to_next() -> None:
 def test_task_cancelled_after_being_handed_a_permit_releases_it() -> None:
     async def main() -> None:
         sem = Semaphore(0)
-        first = asyncio.ensure_future(sem.acquire())
+        first = asyncio.ensure_future(awaiting(sem.acquire()))
         await asyncio.sleep(0)
         sem.release()
         first.cancel()
@@ -125,12 +132,14 @@ def test_task_cancelled_after_being_handed_a_permit_releases_it() -> None:
         assert first.cancelled()
         assert sem._value == 1  # the permit was not lost
 
-        second = asyncio.ensure_future(sem.acquire())
+        await sem.acquire()
+        second = asyncio.ensure_future(awaiting(sem.acquire()))
+        third = asyncio.ensure_future(awaiting(sem.acquire()))
         await asyncio.sleep(0)
-        second.cancel()
-        third = asyncio.ensure_future(sem.acquire())
-        await asyncio.sleep(0)
-        assert third.done()
+        sem.release()
+        second.cancel()  # handed the permit, cancelled before it could resume
+        await third
+        assert second.cancelled()
         assert sem._value == 0
 
     run(main)

@@ -290,9 +290,7 @@ class ConditionMachine(_LoopMachine):
         assert len(self.cond._waiters) == len(self.blocked)
 
 
-_SETTINGS = settings(
-    settings.default, max_examples=min(settings.default.max_examples, 100), stateful_step_count=30
-)
+_SETTINGS = settings(max_examples=min(settings().max_examples, 100), stateful_step_count=30)
 SemaphoreMachine.TestCase.settings = _SETTINGS
 ConditionMachine.TestCase.settings = _SETTINGS
 TestSemaphoreMachine = SemaphoreMachine.TestCase

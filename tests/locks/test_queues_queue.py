@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given
@@ -14,9 +14,16 @@ from hypothesis import strategies as st
 import squall.util
 from squall.queues import LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull
 
+_T = TypeVar("_T")
+
 
 def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(main())
+
+
+async def awaiting(awaitable: Awaitable[_T]) -> _T:
+    """A coroutine awaiting ``awaitable``, so a task can wrap (and cancel) the wait."""
+    return await awaitable
 
 
 def test_constructor_validates_maxsize() -> None:
@@ -152,7 +159,7 @@ def test_cancelled_get_and_put_lose_nothing() -> None:
 def test_item_handed_to_cancelled_task_goes_back_to_the_head(cls: type[Queue[int]]) -> None:
     async def main() -> None:
         q = cls()
-        consumer = asyncio.ensure_future(q.get())
+        consumer = asyncio.ensure_future(awaiting(q.get()))
         await asyncio.sleep(0)
         q.put_nowait(1)
         q.put_nowait(2)
@@ -170,8 +177,8 @@ def test_item_handed_to_cancelled_task_goes_back_to_the_head(cls: type[Queue[int
 def test_item_handed_to_cancelled_task_goes_to_next_getter() -> None:
     async def main() -> None:
         q: Queue[int] = Queue()
-        first = asyncio.ensure_future(q.get())
-        second = asyncio.ensure_future(q.get())
+        first = asyncio.ensure_future(awaiting(q.get()))
+        second = asyncio.ensure_future(awaiting(q.get()))
         await asyncio.sleep(0)
         q.put_nowait(7)
         first.cancel()
@@ -260,9 +267,28 @@ def test_repeated_timeouts_do_not_leak_waiters() -> None:
             with pytest.raises(TimeoutError):
                 await q.put(i, timeout=loop.time() + 0.0001)
         for i in range(1000):
-            q.get(timeout=loop.time() - 1).exception()
             q.put(i).cancel()
-        assert len(q._getters) == 0 and len(q._putters) == 0
+        assert len(q._putters) == 0
         assert q.get_nowait() == 0 and q.empty()
+        for _ in range(1000):
+            assert isinstance(q.get(timeout=loop.time() - 1).exception(), TimeoutError)
+            q.get().cancel()
+        assert len(q._getters) == 0
+
+    run(main)
+
+
+def test_waiters_left_on_a_closed_loop_are_skipped() -> None:
+    q: Queue[int] = Queue()
+
+    async def leave_a_getter() -> None:
+        q.get()
+
+    run(leave_a_getter)
+
+    async def main() -> None:
+        fut = q.get()
+        q.put_nowait(1)
+        assert fut.done() and fut.result() == 1
 
     run(main)

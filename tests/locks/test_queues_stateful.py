@@ -361,6 +361,6 @@ class QueueMachine(RuleBasedStateMachine):
 
 
 QueueMachine.TestCase.settings = settings(
-    settings.default, max_examples=min(settings.default.max_examples, 100), stateful_step_count=30
+    max_examples=min(settings().max_examples, 100), stateful_step_count=30
 )
 TestQueueMachine = QueueMachine.TestCase

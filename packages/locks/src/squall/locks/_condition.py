@@ -17,6 +17,8 @@ class Condition:
     first served. Follows ``tornado.locks.Condition``.
     """
 
+    __module__ = "squall.locks"
+
     def __init__(self) -> None:
         self._waiters: WaiterList[bool, None] = WaiterList(_time_out_with_false)
 

@@ -18,6 +18,8 @@ class Event:
     Starts cleared. Follows ``tornado.locks.Event``.
     """
 
+    __module__ = "squall.locks"
+
     def __init__(self) -> None:
         self._value = False
         self._waiters: WaiterList[None, None] = WaiterList(_time_out_with_error)

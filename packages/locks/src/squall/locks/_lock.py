@@ -16,6 +16,8 @@ class Lock:
     Follows ``tornado.locks.Lock``.
     """
 
+    __module__ = "squall.locks"
+
     def __init__(self) -> None:
         self._block = BoundedSemaphore(value=1)
 

@@ -50,6 +50,8 @@ class Semaphore:
         ValueError: ``value`` is negative.
     """
 
+    __module__ = "squall.locks"
+
     def __init__(self, value: int = 1) -> None:
         if value < 0:
             raise ValueError("a semaphore's initial value must be >= 0")
@@ -134,6 +136,8 @@ class BoundedSemaphore(Semaphore):
     Raises:
         ValueError: ``value`` is negative.
     """
+
+    __module__ = "squall.locks"
 
     def __init__(self, value: int = 1) -> None:
         super().__init__(value=value)

@@ -177,11 +177,12 @@ class WaiterList(Generic[_T, _P]):
         self._waiters.pop(waiter, None)
 
     def pop(self) -> tuple[Waiter[_T], _P] | None:
-        """Remove and return the oldest still-pending waiter and its payload, or ``None``."""
+        """Remove and return the oldest pending waiter (skipping any whose loop closed)."""
         while self._waiters:
             waiter, payload = self._waiters.popitem(last=False)
             waiter._squall_owner = None
-            if not waiter.done():
+            # A waiter left behind by a loop that has since closed can never resume.
+            if not waiter.done() and not waiter.get_loop().is_closed():
                 return waiter, payload
             waiter._squall_detach()
         return None

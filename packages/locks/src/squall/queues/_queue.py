@@ -50,6 +50,8 @@ class Queue(Generic[_T]):
         ValueError: ``maxsize`` is negative.
     """
 
+    __module__ = "squall.queues"
+
     _queue: Any
 
     def __init__(self, maxsize: int = 0) -> None:

@@ -17,6 +17,8 @@ class PriorityQueue(Queue[_T]):
     Follows ``tornado.queues.PriorityQueue``.
     """
 
+    __module__ = "squall.queues"
+
     def _init(self) -> None:
         self._queue = []
 
@@ -36,6 +38,8 @@ class LifoQueue(Queue[_T]):
 
     Follows ``tornado.queues.LifoQueue``.
     """
+
+    __module__ = "squall.queues"
 
     def _init(self) -> None:
         self._queue = []
