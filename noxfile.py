@@ -35,7 +35,7 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
 def _group(name: str) -> list[str]:
-    return nox.project.dependency_groups(PYPROJECT, name)
+    return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
 def _all_packages() -> list[str]:
@@ -104,4 +104,6 @@ def packaging(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Sphinx with myst-parser, warnings as errors."""
     session.install(*_all_packages(), *_group("docs"))
-    session.run("python", "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+    session.run(
+        "python", "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html"
+    )

@@ -55,7 +55,9 @@ def load() -> dict[str, Dist]:
             if match and match.group(1).startswith("squall"):
                 deps[match.group(1)] = match.group(2).strip()
         src = pyproject.parent / "src" / "squall"
-        modules = tuple(sorted(p.name for p in src.iterdir() if p.is_dir())) if src.is_dir() else ()
+        modules = (
+            tuple(sorted(p.name for p in src.iterdir() if p.is_dir())) if src.is_dir() else ()
+        )
         folder = pyproject.parent.name
         dists[folder] = Dist(folder, project["name"], project["version"], deps, modules)
     return dists

@@ -1,4 +1,5 @@
-"""squall-httpclient installs alone (with its declared dependencies) and says what will live there."""
+"""squall-httpclient installs alone (with its declared dependencies) and says what will
+live there."""
 
 import importlib
 

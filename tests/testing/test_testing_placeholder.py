@@ -1,4 +1,5 @@
-"""squall-testing installs alone (with its declared dependencies) and says what will live there."""
+"""squall-testing installs alone (with its declared dependencies) and says what will
+live there."""
 
 import importlib
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,11 +21,14 @@ CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["import
 ]
 
 
-def _forbidden_contract_for(dist: workspace.Dist) -> dict[str, list[str]]:
+def _forbidden_contract_for(dist: workspace.Dist) -> dict[str, Any]:
     own = {f"squall.{m}" for m in dist.modules}
-    matches = [c for c in CONTRACTS if c["type"] == "forbidden" and set(c["source_modules"]) == own]
+    matches = [
+        c for c in CONTRACTS if c["type"] == "forbidden" and set(c["source_modules"]) == own
+    ]
     assert len(matches) == 1, f"one forbidden contract expected for {dist.name}"
-    return matches[0]
+    contract: dict[str, Any] = matches[0]
+    return contract
 
 
 @pytest.mark.parametrize("folder", [f for f, d in DISTS.items() if d.modules])

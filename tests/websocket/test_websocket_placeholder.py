@@ -1,4 +1,5 @@
-"""squall-websocket installs alone (with its declared dependencies) and says what will live there."""
+"""squall-websocket installs alone (with its declared dependencies) and says what will
+live there."""
 
 import importlib
 

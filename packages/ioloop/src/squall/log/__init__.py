@@ -25,8 +25,8 @@ __all__ = [
     "DEFAULT_FORMAT",
     "LogFormatter",
     "access_log",
-    "define_logging_options",
     "app_log",
+    "define_logging_options",
     "enable_pretty_logging",
     "gen_log",
 ]
