@@ -9,8 +9,6 @@ import subprocess
 
 import pytest
 
-pytestmark = [pytest.mark.needs_wrk, pytest.mark.slow]
-
 
 def _require_wrk() -> str:
     path = shutil.which("wrk")
@@ -50,6 +48,8 @@ def test_parse_wrk_output() -> None:
         parse_wrk("garbage")
 
 
+@pytest.mark.needs_wrk
+@pytest.mark.slow
 def test_wrk_hello(hello_port: int) -> None:
     wrk = _require_wrk()
     proc = subprocess.run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 
 from hypothesis import given
@@ -40,7 +41,7 @@ def expected_reads(
 
 def cut(data: bytes, points: list[int]) -> list[bytes]:
     bounds = sorted({p % (len(data) + 1) for p in points} | {0, len(data)})
-    return [data[i:j] for i, j in zip(bounds, bounds[1:], strict=False) if j > i]
+    return [data[i:j] for i, j in itertools.pairwise(bounds) if j > i]
 
 
 async def run_reads(

@@ -305,6 +305,14 @@ class BaseIOStream:
         """Return True while written data is still waiting to reach the kernel."""
         return self._write_paused or bool(self._pending_writes)
 
+    def set_nodelay(self, value: bool) -> None:
+        """Enable or disable ``TCP_NODELAY``; a no-op here, overridden by :class:`IOStream`.
+
+        Args:
+            value: True to send small writes immediately.
+        """
+        del value
+
     # ------------------------------------------------------------------ close
 
     def set_close_callback(self, callback: Callable[[], None] | None) -> None:

@@ -31,6 +31,7 @@ class StreamProtocol(asyncio.Protocol):
         self._on_connection = on_connection
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Attach the ready transport to the stream (or build the stream)."""
         on_connection = self._on_connection
         if on_connection is not None:
             self._on_connection = None
@@ -43,27 +44,32 @@ class StreamProtocol(asyncio.Protocol):
         stream._attach(transport)
 
     def data_received(self, data: bytes) -> None:
+        """Append received bytes to the stream's read buffer."""
         stream = self.stream
         if stream is not None:
             stream._on_data(data)
 
     def eof_received(self) -> bool:
+        """The peer closed its side: close the stream (no half-open streams)."""
         stream = self.stream
         if stream is not None:
             stream._on_eof()
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Close the stream, recording ``exc`` as its error."""
         stream = self.stream
         if stream is not None:
             stream._on_lost(exc)
 
     def pause_writing(self) -> None:
+        """The transport holds unsent data: write futures must wait."""
         stream = self.stream
         if stream is not None:
             stream._write_paused = True
 
     def resume_writing(self) -> None:
+        """The transport's buffer is empty: resolve the waiting write futures."""
         stream = self.stream
         if stream is not None:
             stream._on_drained()

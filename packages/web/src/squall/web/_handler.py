@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import hashlib
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -32,6 +30,7 @@ from ._error_page import (
     render_traceback,
 )
 from ._errors import Finish, HTTPError
+from ._etag import ETagMixin
 from ._handler_input import RequestInputMixin
 from ._transforms import OutputTransform
 from ._version import version
@@ -39,7 +38,6 @@ from ._version import version
 if TYPE_CHECKING:
     from ._application import Application
 
-_ETAG_LIST = re.compile(rb'\*|(?:W/)?"[^"]*"')
 # Representation metadata that must not describe an absent body (RFC 9110 section 8).
 _REPRESENTATION_HEADERS = ("Content-Encoding", "Content-Language", "Content-Type")
 
@@ -50,7 +48,7 @@ def _resolved_future() -> Future[None]:
     return future
 
 
-class RequestHandler(RequestInputMixin):
+class RequestHandler(RequestInputMixin, ETagMixin):
     """Base class for HTTP request handlers (Tornado's ``web.RequestHandler``).
 
     Subclasses implement ``get``/``head``/``post``/``put``/``delete``/``patch``/``options``
@@ -442,47 +440,6 @@ class RequestHandler(RequestInputMixin):
         self.set_header("Location", url)
         self.set_status(status)
         self.finish()
-
-    # -- ETags (RFC 9110 section 8.8.3) ------------------------------------------------
-
-    def compute_etag(self) -> str | None:
-        """The ETag for the buffered body: a quoted SHA-1 hex digest; None disables it.
-
-        Returns:
-            str | None: the strong entity tag, e.g. ``'"0beec7b5..."'``.
-        """
-        hasher = hashlib.sha1()
-        for part in self._write_buffer:
-            hasher.update(part)
-        return f'"{hasher.hexdigest()}"'
-
-    def set_etag_header(self) -> None:
-        """Set ``Etag`` from ``compute_etag()`` (nothing when it returns None)."""
-        etag = self.compute_etag()
-        if etag is not None:
-            self.set_header("Etag", etag)
-
-    def check_etag_header(self) -> bool:
-        """Whether the response ``Etag`` matches the request's ``If-None-Match``.
-
-        Uses weak comparison (``W/`` prefixes ignored); ``*`` matches anything.
-
-        Returns:
-            bool: True when the client's cached copy is current.
-        """
-        computed = self._headers.get("Etag", "").encode("latin-1")
-        header = self.request.headers.get("If-None-Match", "").encode("latin-1")
-        etags = _ETAG_LIST.findall(header)
-        if not computed or not etags:
-            return False
-        if etags[0] == b"*":
-            return True
-
-        def strip_weak(tag: bytes) -> bytes:
-            return tag[2:] if tag.startswith(b"W/") else tag
-
-        wanted = strip_weak(computed)
-        return any(strip_weak(tag) == wanted for tag in etags)
 
     # -- errors -------------------------------------------------------------------------
 
