@@ -214,3 +214,23 @@ def test_cookie_validation() -> None:
         handler.set_cookie("a", "v", path="/;evil")
     with pytest.raises(TypeError):
         handler.clear_cookie("a", expires=1)
+
+
+@given(st.text(max_size=300), st.sampled_from(['"abc"', 'W/"abc"', '"x"']))
+def test_check_etag_header_on_hostile_if_none_match(header: str, etag: str) -> None:
+    handler = make_handler(**{"If-None-Match": header})
+    handler._headers["Etag"] = etag
+    result = handler.check_etag_header()
+    assert isinstance(result, bool)
+    if '"abc"' not in header and "*" not in header and '"x"' not in header:
+        assert result is False
+
+
+def test_check_etag_header_is_linear() -> None:
+    import time
+
+    handler = make_handler(**{"If-None-Match": '"' + "W/" * 100_000 + ", " * 100_000})
+    handler._headers["Etag"] = '"a"'
+    start = time.perf_counter()
+    assert handler.check_etag_header() is False
+    assert time.perf_counter() - start < 1.0

@@ -47,8 +47,8 @@ class ETagMixin:
         Returns:
             bool: True when the client's cached copy is current.
         """
-        computed = self._headers.get("Etag", "").encode("latin-1")
-        header = self.request.headers.get("If-None-Match", "").encode("latin-1")
+        computed = self._headers.get("Etag", "").encode("latin-1", "replace")
+        header = self.request.headers.get("If-None-Match", "").encode("latin-1", "replace")
         etags = _ETAG_LIST.findall(header)
         if not computed or not etags:
             return False

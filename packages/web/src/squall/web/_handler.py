@@ -156,6 +156,17 @@ class RequestHandler(RequestInputMixin, ETagMixin):
         raise NotImplementedError()
 
     def _unimplemented_method(self, *args: Any, **kwargs: Any) -> Any:
+        """Serve one HTTP method; override in subclasses (may be ``async def``).
+
+        The inherited default answers 405 Method Not Allowed (RFC 9110 section 15.5.6).
+
+        Args:
+            *args (str): the route's positional path groups, decoded.
+            **kwargs (str): the route's named path groups, decoded.
+
+        Raises:
+            HTTPError: 405, unless overridden.
+        """
         raise HTTPError(405)
 
     get: Any = _unimplemented_method
