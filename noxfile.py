@@ -5,6 +5,7 @@
 - ``tests(<folder>)``: one fresh venv per distribution holding only that distribution
   and its declared squall dependencies (non-editable), plus the test tools; runs
   ``tests/<folder>/``. An undeclared or upward import fails here.
+- ``tests_uvloop(<folder>)``: the same for ioloop, locks and tcp, on uvloop loops.
 - ``tests_full-3.11/3.12/3.13``: every distribution, the whole suite but the slow tests.
 - ``slow``: the slow tests (fresh-venv installs, load runs).
 - ``typecheck``, ``lint``, ``layers``, ``packaging``, ``docs``.
@@ -52,6 +53,20 @@ def _pytest(session: nox.Session, *args: str) -> None:
 def tests(session: nox.Session, dist: str) -> None:
     """Test one distribution installed alone with its declared squall dependencies."""
     session.install(*(str(d.path) for d in workspace.closure(dist, DISTS)), *_group("test"))
+    _pytest(session, f"tests/{dist}", "-m", "not slow", "-p", "no:cacheprovider")
+
+
+UVLOOP_DISTS = ["ioloop", "locks", "tcp"]
+
+
+@nox.session
+@nox.parametrize("dist", UVLOOP_DISTS, ids=UVLOOP_DISTS)
+def tests_uvloop(session: nox.Session, dist: str) -> None:
+    """One distribution's tests (installed alone) with every event loop a uvloop loop."""
+    session.install(
+        *(str(d.path) for d in workspace.closure(dist, DISTS)), *_group("test"), "uvloop>=0.19"
+    )
+    session.env["SQUALL_TEST_LOOP"] = "uvloop"
     _pytest(session, f"tests/{dist}", "-m", "not slow", "-p", "no:cacheprovider")
 
 

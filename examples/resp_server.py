@@ -9,7 +9,8 @@ Run it, then talk to it with any Redis client::
 
 Commands: ``PING [message]``, ``ECHO message``, ``GET key``,
 ``SET key value [EX seconds | PX milliseconds] [NX | XX]``, ``DEL key [key ...]``,
-``EXISTS key [key ...]`` and ``INCR key``, with Redis's replies and error messages.
+``EXISTS key [key ...]``, ``INCR key`` (and ``INCRBY``, ``DECR``, ``DECRBY``, which
+redis-py's ``incr``/``decr`` send), with Redis's replies and error messages.
 Requests are RESP arrays of bulk strings (what every client library sends) or inline
 commands (``PING\\r\\n``, for telnet and ``nc``); pipelined requests are answered in
 order, with the replies to one batch sent in one write.
@@ -313,6 +314,9 @@ class Store:
             b"DEL": self._del,
             b"EXISTS": self._exists,
             b"INCR": self._incr,
+            b"INCRBY": self._incrby,
+            b"DECR": self._decr,
+            b"DECRBY": self._decrby,
         }
 
     def execute(self, args: Command) -> bytes:
@@ -421,18 +425,33 @@ class Store:
         return integer(sum(1 for key in args[1:] if self._alive(key)))
 
     def _incr(self, args: Command) -> bytes:
-        if wrong := self._arity(args, 2, 2):
+        return self._arity(args, 2, 2) or self._add(args[1], 1)
+
+    def _decr(self, args: Command) -> bytes:
+        return self._arity(args, 2, 2) or self._add(args[1], -1)
+
+    def _incrby(self, args: Command) -> bytes:
+        if wrong := self._arity(args, 3, 3):
             return wrong
-        key = args[1]
+        amount = _parse_int(args[2])
+        return NOT_AN_INTEGER if amount is None else self._add(args[1], amount)
+
+    def _decrby(self, args: Command) -> bytes:
+        if wrong := self._arity(args, 3, 3):
+            return wrong
+        amount = _parse_int(args[2])
+        return NOT_AN_INTEGER if amount is None else self._add(args[1], -amount)
+
+    def _add(self, key: bytes, amount: int) -> bytes:
         current = 0
         if self._alive(key):
             parsed = _parse_int(self.data[key])
             if parsed is None:
                 return NOT_AN_INTEGER
             current = parsed
-        if current == _INT64_MAX:
+        current += amount
+        if not _INT64_MIN <= current <= _INT64_MAX:
             return error("ERR increment or decrement would overflow")
-        current += 1
         self.data[key] = b"%d" % current
         return integer(current)
 

@@ -17,3 +17,13 @@ settings.register_profile("fuzz", max_examples=100_000, deadline=None)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 )
+
+# ``SQUALL_TEST_LOOP=uvloop`` (the ``tests_uvloop`` nox sessions) runs the suite on
+# uvloop: every ``asyncio.run``/``IOLoop()`` in the tests then makes a uvloop loop.
+# Tests may use the policy API (deprecated only from 3.14 on); squall itself never does.
+if os.environ.get("SQUALL_TEST_LOOP") == "uvloop":
+    import asyncio
+
+    import uvloop
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

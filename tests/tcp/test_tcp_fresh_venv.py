@@ -5,11 +5,12 @@ Slow (creates a venv and builds two wheels with pip); run with ``-m slow``.
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,41 +19,23 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def load_venvs() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "tcp_test_venvs", Path(__file__).with_name("venvs.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+venvs = load_venvs()
 
 
 def test_tcp_echo_example_in_a_fresh_venv(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = str(venv / "bin" / "python")
-    subprocess.run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            str(ROOT / "packages" / "ioloop"),
-            str(ROOT / "packages" / "tcp"),
-        ],
-        check=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    # Only the two distributions: the upper layers are absent.
-    probe = subprocess.run(
-        [python, "-c", "import squall.web"],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert probe.returncode != 0
-    assert "ModuleNotFoundError" in probe.stderr
+    # Only the two distributions: make_venv checks that the upper layers are absent.
+    python = venvs.make_venv(tmp_path, "ioloop", "tcp")
     where = subprocess.run(
         [python, "-c", "import squall.iostream, squall.ioloop; print(squall.iostream.__file__)"],
         capture_output=True,
@@ -62,7 +45,7 @@ def test_tcp_echo_example_in_a_fresh_venv(tmp_path: Path) -> None:
     )
     assert str(venv) in where.stdout  # installed, not picked up from the checkout
 
-    port = free_port()
+    port = venvs.free_port()
     server = subprocess.Popen(
         [python, "-W", "error", str(ROOT / "examples" / "tcp_echo.py"), "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -73,15 +56,7 @@ def test_tcp_echo_example_in_a_fresh_venv(tmp_path: Path) -> None:
     try:
         assert server.stdout is not None
         assert "listening on" in server.stdout.readline()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client = socket.create_connection(("127.0.0.1", port), timeout=5)
-                break
-            except ConnectionRefusedError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        client = venvs.wait_connectable(port)
         with client, client.makefile("rb") as lines:
             client.sendall(b"hello\n")
             assert lines.readline() == b"hello\n"

@@ -9,12 +9,13 @@ parse or ``ProtocolError``, never another exception.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "resp_server.py"
@@ -42,7 +43,7 @@ commands_st = st.lists(args_st, max_size=10)
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     edges = [0, *points, len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
 
 
 def feed_all(parser: object, chunks: list[bytes]) -> list[list[bytes]]:
@@ -50,6 +51,11 @@ def feed_all(parser: object, chunks: list[bytes]) -> list[list[bytes]]:
     for chunk in chunks:
         out.extend(parser.feed(chunk))  # type: ignore[attr-defined]
     return out
+
+
+def ending(parser: object, leftover: int) -> str:
+    idle = parser.next_read == (resp.LINE, parser.limits.max_inline_length)  # type: ignore[attr-defined]
+    return "complete" if idle and not leftover else "incomplete"
 
 
 def drive_units(data: bytes, limits: object = SMALL) -> tuple[list[list[bytes]], str]:
@@ -64,14 +70,14 @@ def drive_units(data: bytes, limits: object = SMALL) -> tuple[list[list[bytes]],
         kind, size = parser.next_read
         if kind == resp.DATA:
             if len(data) - pos < size:
-                return commands, "incomplete" if pos < len(data) else "complete"
+                return commands, ending(parser, len(data) - pos)
             end = pos + size
         else:  # read_until(b"\r\n", max_bytes=size)
             loc = data.find(b"\r\n", pos, pos + size)
             if loc < 0:
                 if len(data) - pos >= size:
                     return commands, "error"
-                return commands, "incomplete" if pos < len(data) else "complete"
+                return commands, ending(parser, len(data) - pos)
             end = loc + 2
         try:
             command = parser.feed_unit(data[pos:end])
@@ -91,10 +97,7 @@ def feed_outcome(chunks: list[bytes], limits: object = SMALL) -> tuple[list[list
         except resp.ProtocolError as e:
             out.extend(e.commands)
             return out, "error"
-    return out, "incomplete" if parser._buffer or parser.next_read != (
-        resp.LINE,
-        parser.limits.max_inline_length,
-    ) else "complete"
+    return out, ending(parser, len(parser._buffer))
 
 
 @given(commands_st)
@@ -132,6 +135,9 @@ hostile_st = st.lists(
 
 
 @given(hostile_st, st.lists(st.integers(min_value=0), max_size=20))
+@example(b"*2\r\n", [2])
+@example(b"*1\r\n$3\r\nab", [])
+@example(b"PING\r\n*1\r\n$99\r\n", [5])
 def test_hostile_bytes_give_commands_incomplete_or_protocol_error(
     data: bytes, cuts: list[int]
 ) -> None:
@@ -224,6 +230,12 @@ def test_store_commands() -> None:
     assert run(store, b"INCR", b"n") == b":2\r\n"
     assert run(store, b"SET", b"n", b"-5") == b"+OK\r\n"
     assert run(store, b"INCR", b"n") == b":-4\r\n"
+    assert run(store, b"incrby", b"n", b"10") == b":6\r\n"
+    assert run(store, b"DECRBY", b"n", b"-4") == b":10\r\n"
+    assert run(store, b"DECR", b"n") == b":9\r\n"
+    assert (
+        run(store, b"INCRBY", b"n", b"1.5") == b"-ERR value is not an integer or out of range\r\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -261,6 +273,9 @@ def test_incr_overflow() -> None:
     store = resp.Store(Clock())
     run(store, b"SET", b"n", b"9223372036854775807")
     assert run(store, b"INCR", b"n") == b"-ERR increment or decrement would overflow\r\n"
+    run(store, b"SET", b"n", b"-9223372036854775808")
+    assert run(store, b"DECR", b"n") == b"-ERR increment or decrement would overflow\r\n"
+    assert run(store, b"GET", b"n") == b"$20\r\n-9223372036854775808\r\n"
 
 
 def test_expiry() -> None:
@@ -291,7 +306,7 @@ def test_expiry() -> None:
 @given(st.lists(st.binary(max_size=12), min_size=1, max_size=6))
 def test_store_never_raises(args: list[bytes]) -> None:
     store = resp.Store(Clock())
-    names = [b"PING", b"ECHO", b"GET", b"SET", b"DEL", b"EXISTS", b"INCR", b"set", b"incr"]
+    names = [b"PING", b"ECHO", b"GET", b"SET", b"DEL", b"EXISTS", b"INCR", b"INCRBY", b"DECR"]
     for name in names:
         run(store, name, *args)
         reply = run(store, name, *args[1:])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from squall.http1connection import _client
 from squall.http1connection._errors import HTTPParseError
 from squall.http1connection._params import DEFAULT_MAX_BODY_SIZE, HTTP1ConnectionParameters
 from squall.http1connection._parser import DEFAULT_MAX_REQUEST_LINE, RequestParser
@@ -46,15 +47,18 @@ class HTTP1Connection(HTTPConnection):
 
     On the server a new ``HTTP1Connection`` is made for every request by
     ``HTTP1ServerConnection``; the application answers through ``write_headers``,
-    ``write`` and ``finish``. Framing follows RFC 9112 §6: responses carry the
+    ``write`` and ``finish``. On the client (``is_client=True``) the request goes
+    out through ``write_headers(RequestStartLine, headers)``, ``write`` and
+    ``finish``, and ``read_response(delegate)`` reads the answer.
+
+    Framing follows RFC 9112 §6: responses carry the
     ``Content-Length`` the application set, else are chunked on HTTP/1.1, else
     delimited by closing the connection; responses to HEAD and 1xx/204/304
     responses never carry a body (body bytes written for them are dropped).
 
     Args:
         stream: the connected ``IOStream``.
-        is_client: ``True`` for the client side (reserved; the server side is
-            implemented now).
+        is_client: ``True`` for the client side, ``False`` for the server side.
         params: ``HTTP1ConnectionParameters`` (defaults if ``None``).
         context: opaque object describing the peer (``remote_ip``, ``protocol``),
             exposed as ``self.context``.
@@ -156,6 +160,42 @@ class HTTP1Connection(HTTPConnection):
         if not self._finish_future.done():
             self._finish_future.set_result(None)
         self._clear_callbacks()
+
+    # -- reading (client side) ------------------------------------------------------
+
+    def read_response(self, delegate: HTTPMessageDelegate) -> Awaitable[bool]:
+        """Read the response to the request written on this (client) connection.
+
+        Follows Tornado's ``HTTP1Connection.read_response`` and RFC 9112 §4-§7:
+        interim 1xx responses are skipped, except a ``100 Continue`` answering a
+        request sent with ``Expect: 100-continue`` whose body is not written yet,
+        which is passed to ``delegate.headers_received`` (the delegate then writes
+        the body); responses to HEAD and 1xx/204/304 responses have no body; other
+        bodies are framed by ``Content-Length``, chunked encoding or the end of the
+        connection. With ``params.decompress`` a gzip or deflate body is decoded
+        (``Content-Encoding`` becomes ``X-Consumed-Content-Encoding``).
+        ``params.max_body_size`` bounds the body *after* decoding.
+
+        After a complete response the stream is left open only if it can carry
+        another request (RFC 9112 §9.3); otherwise it is closed.
+
+        Args:
+            delegate: the ``HTTPMessageDelegate`` receiving the response.
+
+        Returns:
+            An awaitable resolving to ``True`` once the response was delivered
+            (``delegate.finish`` called), or ``False`` if the connection closed
+            first (``delegate.on_connection_close`` called if the head had been
+            delivered) or the connection was detached.
+
+        Raises:
+            HTTPInputError: (from the awaitable; an ``HTTPParseError``) a malformed
+                response, a head over ``max_header_size``, a body over
+                ``max_body_size`` or a corrupt compressed body; the stream is
+                closed. Tornado logs these and returns ``False``; squall raises so
+                the client can report the reason.
+        """
+        return _client.read_response(self, delegate)
 
     # -- reading (server side) ------------------------------------------------------
 
@@ -305,15 +345,20 @@ class HTTP1Connection(HTTPConnection):
         headers: HTTPHeaders,
         chunk: bytes | None = None,
     ) -> asyncio.Future[None]:
-        """Write the response status line and headers, and optionally a first chunk.
+        """Write the status line (or, on a client, request line) and headers.
 
-        Adds the framing fields: ``Transfer-Encoding: chunked`` for an HTTP/1.1
+        On a client, ``start_line`` is a ``RequestStartLine``; the head must have a
+        ``Host`` field; a POST, PUT or PATCH request without ``Content-Length`` is
+        sent chunked; ``Connection: close`` is added when ``no_keep_alive`` is set.
+
+        On a server, adds the framing fields: ``Transfer-Encoding: chunked`` for an HTTP/1.1
         response without ``Content-Length`` that may have a body, ``Connection:
         close`` when the connection will close (RFC 9112 §9.6), ``Connection:
         Keep-Alive`` for a persistent HTTP/1.0 connection.
 
         Args:
-            start_line: a ``ResponseStartLine``; the version written is always HTTP/1.1.
+            start_line: a ``ResponseStartLine`` (server) or ``RequestStartLine``
+                (client); the version written is always HTTP/1.1.
             headers: the response headers (modified in place).
             chunk: optional first body chunk.
 
@@ -326,8 +371,15 @@ class HTTP1Connection(HTTPConnection):
                 a token, a header value or reason phrase containing CR, LF or NUL, a
                 malformed ``Content-Length``, or text not encodable as Latin-1.
         """
-        if self.is_client or not isinstance(start_line, ResponseStartLine):
-            raise HTTPOutputError("client-side HTTP1Connection is not implemented yet")
+        if self.is_client:
+            if not isinstance(start_line, RequestStartLine):
+                raise HTTPOutputError("a client connection writes a RequestStartLine")
+            data = _client.format_request_head(self, start_line, headers)
+            if chunk:
+                data += self._format_chunk(chunk)
+            return self._write(data)
+        if not isinstance(start_line, ResponseStartLine):
+            raise HTTPOutputError("a server connection writes a ResponseStartLine")
         if self._response_started:
             raise HTTPOutputError("response headers were already written")
         request = self._request_start_line
@@ -456,6 +508,8 @@ class HTTP1Connection(HTTPConnection):
         if self._chunking_output and not self.stream.closed():
             self._write(b"0\r\n\r\n")
         self._write_finished = True
+        if self.is_client:
+            return  # read_response() decides what happens to the stream
         if not self._read_finished:
             # Answered before the body was read: the rest of it cannot be skipped safely.
             self._disconnect_on_finish = True

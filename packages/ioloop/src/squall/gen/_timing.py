@@ -9,6 +9,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from squall.concurrent import (
+    chain_future,
     future_add_done_callback,
     future_set_exc_info,
     future_set_result_unless_cancelled,
@@ -127,7 +128,16 @@ class WaitIterator:
         self.current_index: Any = None
         self.current_future: Any = None
         self._running_future: asyncio.Future[Any] | None = None
-        for key, f in futures:
+        for i, (key, given) in enumerate(futures):
+            f = given
+            if f in self._unfinished:
+                # The same future passed twice (e.g. two queue puts that did not wait
+                # share one resolved future): give the repeat its own copy so both
+                # keys are reported.
+                copy: asyncio.Future[Any] = _create_future()
+                chain_future(f, copy)
+                futures[i] = (key, copy)
+                f = copy
             self._unfinished[f] = key
         for _key, f in futures:
             future_add_done_callback(f, self._done_callback)

@@ -10,26 +10,21 @@ import os
 import sys
 import threading
 import warnings
+from asyncio.events import _get_running_loop
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast, overload
+from typing import Any, ClassVar, Literal, TypeVar, cast, overload
 
 from squall.concurrent import (
     future_add_done_callback,
     future_set_exc_info,
     is_future,
 )
+from squall.ioloop import _fd
+from squall.ioloop._fd import FileLike as _FileLike
 from squall.log import app_log
 from squall.util import Configurable, TimeoutError
 
 _T = TypeVar("_T")
-
-
-class _Selectable(Protocol):
-    def fileno(self) -> int: ...
-    def close(self) -> None: ...
-
-
-_FileLike = int | _Selectable
 
 
 class _CurrentState(threading.local):
@@ -37,19 +32,6 @@ class _CurrentState(threading.local):
 
 
 _current = _CurrentState()
-
-
-def _thread_asyncio_loop() -> asyncio.AbstractEventLoop | None:
-    """Return the running asyncio loop or ``None``.
-
-    Unlike Tornado we never ask the asyncio policy for a "current" loop outside
-    a running one: that may create a loop implicitly (deprecated in 3.12).
-    The thread's current IOLoop is tracked in ``_current`` instead.
-    """
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 def _default_executor_size() -> int:
@@ -75,9 +57,9 @@ class IOLoop(Configurable):
     """
 
     NONE = 0
-    READ = 0x001
-    WRITE = 0x004
-    ERROR = 0x018
+    READ = _fd.READ
+    WRITE = _fd.WRITE
+    ERROR = _fd.ERROR
 
     _ioloop_for_asyncio: ClassVar[dict[asyncio.AbstractEventLoop, IOLoop]] = {}
 
@@ -91,19 +73,34 @@ class IOLoop(Configurable):
     @classmethod
     def configurable_default(cls) -> type[Configurable]:
         """Return :class:`AsyncIOLoop`, the default implementation."""
+        from squall.ioloop._asyncio_loops import AsyncIOLoop  # noqa: PLC0415 - subclass
+
         return AsyncIOLoop
 
     @classmethod
     def configure(cls, impl: type[Configurable] | str | None, **kwargs: Any) -> None:
-        """Choose the IOLoop implementation (must be a ``BaseAsyncIOLoop`` subclass).
+        """Choose the class (and constructor keywords) that ``IOLoop()`` builds.
+
+        Follows ``tornado.ioloop.IOLoop.configure``: only asyncio-based classes
+        are allowed. ``kwargs`` are passed to every later ``IOLoop()`` (and to the
+        loop :meth:`current` creates when none exists), so
+        ``IOLoop.configure(AsyncIOLoop, loop_factory=uvloop.new_event_loop)``
+        makes Tornado-style code that builds its own loops run on uvloop.
+
+        Args:
+            impl: a :class:`BaseAsyncIOLoop` subclass, its dotted name, or ``None``
+                to restore the default (:class:`AsyncIOLoop`).
+            **kwargs: keyword arguments for the constructor (e.g. ``loop_factory``).
 
         Raises:
-            RuntimeError: if ``impl`` does not wrap asyncio.
+            RuntimeError: if ``impl`` is a class that is not a ``BaseAsyncIOLoop``.
+            ValueError: if ``impl`` is not a class at all.
         """
+        from squall.ioloop._asyncio_loops import BaseAsyncIOLoop  # noqa: PLC0415 - subclass
         from squall.util import import_object  # noqa: PLC0415
 
         resolved = import_object(impl) if isinstance(impl, str) else impl
-        if resolved is not None and not issubclass(resolved, BaseAsyncIOLoop):
+        if isinstance(resolved, type) and not issubclass(resolved, BaseAsyncIOLoop):
             raise RuntimeError("only AsyncIOLoop is allowed when asyncio is available")
         super().configure(resolved, **kwargs)
 
@@ -129,27 +126,41 @@ class IOLoop(Configurable):
         Returns:
             The :class:`IOLoop`, or ``None`` (only when ``instance`` is false).
         """
-        current = _current.loop
-        loop = _thread_asyncio_loop()
+        loop = _get_running_loop()
         if loop is None:
+            current = _current.loop
             if current is not None and not current._closed:
                 return current
             if not instance:
                 return None
-            return cast(IOLoop, AsyncIOLoop(make_current=True))
+            # Honour IOLoop.configure (e.g. a loop_factory for uvloop).
+            return cast(IOLoop, IOLoop(make_current=True))
         existing = IOLoop._ioloop_for_asyncio.get(loop)
         if existing is not None:
             return existing
         if not instance:
             return None
+        from squall.ioloop._asyncio_loops import AsyncIOMainLoop  # noqa: PLC0415 - subclass
+
         return cast(IOLoop, AsyncIOMainLoop(asyncio_loop=loop))
 
     @staticmethod
     def instance() -> IOLoop:
-        """Deprecated alias for :meth:`current` (Tornado keeps it for compatibility)."""
-        loop = IOLoop.current()
-        assert loop is not None
-        return loop
+        """Deprecated alias for :meth:`current` (Tornado keeps it, without a warning)."""
+        return IOLoop.current()
+
+    def install(self) -> None:
+        """Deprecated alias for :meth:`make_current`; emits :class:`DeprecationWarning`."""
+        warnings.warn(
+            "install is deprecated; start the event loop first", DeprecationWarning, stacklevel=2
+        )
+        self._make_current()
+
+    @staticmethod
+    def clear_instance() -> None:
+        """Deprecated alias for :meth:`clear_current`; emits :class:`DeprecationWarning`."""
+        warnings.warn("clear_instance is deprecated", DeprecationWarning, stacklevel=2)
+        IOLoop._clear_current()
 
     def make_current(self) -> None:
         """Make this the current IOLoop (and asyncio loop) of the calling thread.
@@ -200,9 +211,13 @@ class IOLoop(Configurable):
         self._closed = False
         self._executor_set = False
         self._own_executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self.handlers: dict[int, tuple[_FileLike, Callable[[Any, int], None]]] = {}
-        self.readers: set[int] = set()
-        self.writers: set[int] = set()
+        self._call_soon = asyncio_loop.call_soon
+        self._call_soon_threadsafe = asyncio_loop.call_soon_threadsafe
+        self._fds = _fd.FDRegistry(asyncio_loop)
+        # Tornado's asyncio IOLoops expose these three; they are the registry's.
+        self.handlers = self._fds.handlers
+        self.readers = self._fds.readers
+        self.writers = self._fds.writers
         IOLoop._ioloop_for_asyncio[asyncio_loop] = self
 
     # -- running -------------------------------------------------------------
@@ -309,9 +324,8 @@ class IOLoop(Configurable):
             raise RuntimeError("Cannot close a running event loop")
         self._closed = True
         for fd in list(self.handlers):
-            fileobj, _ = self.handlers[fd]
-            self.remove_handler(fd)
-            if all_fds:
+            fileobj = self._fds.remove(fd)
+            if all_fds and fileobj is not None:
                 self.close_fd(fileobj)
         IOLoop._ioloop_for_asyncio.pop(self.asyncio_loop, None)
         if _current.loop is self:
@@ -336,50 +350,92 @@ class IOLoop(Configurable):
     def add_callback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Schedule ``callback(*args, **kwargs)`` on the next loop iteration.
 
-        Safe to call from any thread (uses ``call_soon_threadsafe`` off-loop)
-        and from signal handlers. Dropped silently if the loop is closed.
-        """
-        try:
-            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        cb = functools.partial(callback, *args, **kwargs) if args or kwargs else callback
-        try:
-            if running is self.asyncio_loop:
-                self.asyncio_loop.call_soon(self._run_callback, cb)
-            else:
-                self.asyncio_loop.call_soon_threadsafe(self._run_callback, cb)
-        except RuntimeError:
-            # "Event loop is closed": drop, like Tornado.
-            pass
+        The only thread-safe method of ``IOLoop`` (as in Tornado): from the loop's
+        own thread it is one ``call_soon``; from any other thread it uses
+        ``call_soon_threadsafe``, which wakes the loop. From a signal handler use
+        :meth:`add_callback_from_signal` (or, better, asyncio's
+        ``loop.add_signal_handler``). A callback added after the loop closed is
+        dropped silently, like Tornado. Exceptions the callback raises are logged
+        on ``squall.application``; if it returns an awaitable (a coroutine function
+        may be passed directly), that is run and its failure logged too.
 
-    add_callback_from_signal = add_callback
+        Args:
+            callback: the function to call; ``args`` and ``kwargs`` are passed to it.
+        """
+        if args or kwargs:
+            callback = functools.partial(callback, *args, **kwargs)
+        if _get_running_loop() is self.asyncio_loop:
+            # Hot path: on the loop's own thread, a single call_soon.
+            self._call_soon(_run_callback, callback)
+            return
+        try:
+            self._call_soon_threadsafe(_run_callback, callback)
+        except RuntimeError:
+            return  # "Event loop is closed": drop, like Tornado.
+
+    def add_callback_from_signal(
+        self, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> None:
+        """Schedule ``callback`` from a signal handler (deprecated, as in Tornado 6.4).
+
+        Emits :class:`DeprecationWarning`: Tornado 6.4 deprecated it in favour of
+        asyncio's ``loop.add_signal_handler``. Unlike :meth:`add_callback` it always
+        wakes the loop (``call_soon_threadsafe``), because a Python signal handler
+        runs on the main thread, often while that thread's loop sleeps in
+        ``select``; a plain ``call_soon`` would then wait for the next event.
+
+        Args:
+            callback: the function to call; ``args`` and ``kwargs`` are passed to it.
+        """
+        warnings.warn("add_callback_from_signal is deprecated", DeprecationWarning, stacklevel=2)
+        if args or kwargs:
+            callback = functools.partial(callback, *args, **kwargs)
+        try:
+            self._call_soon_threadsafe(_run_callback, callback)
+        except RuntimeError:
+            return  # closed: dropped, as in add_callback
 
     def spawn_callback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Like :meth:`add_callback`; kept for Tornado compatibility."""
+        """Run ``callback`` on the next iteration; the same as :meth:`add_callback`.
+
+        Tornado keeps both names: ``spawn_callback`` documents the intent of starting
+        a coroutine function that nobody waits for (its failure is logged).
+        """
         self.add_callback(callback, *args, **kwargs)
 
     def call_at(
         self, when: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> asyncio.TimerHandle:
-        """Run ``callback`` at the absolute time ``when`` (seconds on :meth:`time`'s clock).
+        """Run ``callback(*args, **kwargs)`` at the absolute time ``when``.
+
+        Args:
+            when: seconds on :meth:`time`'s clock.
+            callback: the function; exceptions and returned awaitables are handled
+                as in :meth:`add_callback`.
 
         Returns:
             A handle for :meth:`remove_timeout`.
         """
-        return self.asyncio_loop.call_at(
-            when, self._run_callback, functools.partial(callback, *args, **kwargs)
-        )
+        if args or kwargs:
+            callback = functools.partial(callback, *args, **kwargs)
+        return self.asyncio_loop.call_at(when, _run_callback, callback)
 
     def call_later(
         self, delay: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> asyncio.TimerHandle:
-        """Run ``callback`` after ``delay`` seconds.
+        """Run ``callback(*args, **kwargs)`` after ``delay`` seconds.
+
+        Args:
+            delay: seconds from now (:meth:`time`'s clock); ``0`` runs it on the
+                next iteration after the callbacks already due.
+            callback: the function, handled as in :meth:`add_callback`.
 
         Returns:
             A handle for :meth:`remove_timeout`.
         """
-        return self.call_at(self.time() + delay, callback, *args, **kwargs)
+        if args or kwargs:
+            callback = functools.partial(callback, *args, **kwargs)
+        return self.asyncio_loop.call_later(delay, _run_callback, callback)
 
     def add_timeout(
         self,
@@ -426,7 +482,7 @@ class IOLoop(Configurable):
         """
         if isinstance(future, asyncio.Future):
             future_add_done_callback(
-                future, lambda f: self._run_callback(functools.partial(callback, f))
+                future, lambda f: _run_callback(functools.partial(callback, f))
             )
         elif isinstance(future, concurrent.futures.Future):
             future.add_done_callback(lambda f: self.add_callback(callback, f))
@@ -434,25 +490,8 @@ class IOLoop(Configurable):
             raise TypeError(f"{future!r} is not a Future")
 
     def _run_callback(self, callback: Callable[[], Any]) -> None:
-        try:
-            ret = callback()
-            if ret is not None:
-                from squall.gen import BadYieldError, convert_yielded  # noqa: PLC0415
-
-                try:
-                    ret = convert_yielded(ret)
-                except BadYieldError:
-                    pass  # plain return values are ignored
-                else:
-                    self.add_future(ret, self._discard_future_result)
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            app_log.error("Exception in callback %r", callback, exc_info=True)
-
-    def _discard_future_result(self, future: asyncio.Future[Any]) -> None:
-        # Re-raise the future's exception (if any) so _run_callback logs it.
-        future.result()
+        # Tornado documents this hook "for use in subclasses"; keep it.
+        _run_callback(callback)
 
     # -- executors ------------------------------------------------------------
     def run_in_executor(
@@ -484,119 +523,65 @@ class IOLoop(Configurable):
     # -- file descriptors -------------------------------------------------------
     def split_fd(self, fd: _FileLike) -> tuple[int, _FileLike]:
         """Return ``(fileno, fileobj)`` for an int descriptor or an object with ``fileno()``."""
-        if isinstance(fd, int):
-            return fd, fd
-        return fd.fileno(), fd
+        return _fd.split_fd(fd)
 
     def close_fd(self, fd: _FileLike) -> None:
         """Close a descriptor or file object, ignoring ``OSError``."""
-        try:
-            if isinstance(fd, int):
-                os.close(fd)
-            else:
-                fd.close()
-        except OSError:
-            pass
+        _fd.close_fd(fd)
 
     def add_handler(self, fd: _FileLike, handler: Callable[[Any, int], None], events: int) -> None:
         """Call ``handler(fd, events)`` whenever ``fd`` is readable/writable.
 
         Args:
             fd: an int descriptor or an object with ``fileno()``.
-            handler: called with the object passed as ``fd`` and the ready event mask.
+            handler: called with the object passed as ``fd`` and the ready event mask;
+                its exceptions are logged on ``squall.application``.
             events: bitmask of :attr:`READ` and :attr:`WRITE` (``ERROR`` is
                 implied and not reported separately by asyncio).
 
         Raises:
             ValueError: if the descriptor is already registered.
         """
-        fileno, fileobj = self.split_fd(fd)
-        if fileno in self.handlers:
-            raise ValueError(f"fd {fileno} added twice")
-        self.handlers[fileno] = (fileobj, handler)
-        self._set_events(fileno, events)
+        self._fds.add(fd, handler, events)
 
     def update_handler(self, fd: _FileLike, events: int) -> None:
-        """Change the events listened for on a registered ``fd``."""
-        fileno, _ = self.split_fd(fd)
-        self._set_events(fileno, events)
+        """Change the events (:attr:`READ` / :attr:`WRITE` mask) listened for on ``fd``."""
+        self._fds.set_events(_fd.split_fd(fd)[0], events)
 
     def remove_handler(self, fd: _FileLike) -> None:
         """Stop listening on ``fd`` (no-op if it is not registered)."""
-        fileno, _ = self.split_fd(fd)
-        if fileno not in self.handlers:
-            return
-        self._set_events(fileno, 0)
-        del self.handlers[fileno]
-
-    def _set_events(self, fileno: int, events: int) -> None:
-        loop = self.asyncio_loop
-        if events & self.READ:
-            if fileno not in self.readers:
-                loop.add_reader(fileno, self._handle_events, fileno, self.READ)
-                self.readers.add(fileno)
-        elif fileno in self.readers:
-            loop.remove_reader(fileno)
-            self.readers.discard(fileno)
-        if events & self.WRITE:
-            if fileno not in self.writers:
-                loop.add_writer(fileno, self._handle_events, fileno, self.WRITE)
-                self.writers.add(fileno)
-        elif fileno in self.writers:
-            loop.remove_writer(fileno)
-            self.writers.discard(fileno)
-
-    def _handle_events(self, fileno: int, events: int) -> None:
-        entry = self.handlers.get(fileno)
-        if entry is None:
-            return
-        fileobj, handler = entry
-        try:
-            handler(fileobj, events)
-        except Exception:
-            app_log.error("Exception in I/O handler for fd %s", fileno, exc_info=True)
+        self._fds.remove(fd)
 
 
-class BaseAsyncIOLoop(IOLoop):
-    """Common base of the asyncio-backed IOLoop implementations."""
+def _run_callback(callback: Callable[[], Any]) -> None:
+    """Run an IOLoop callback with Tornado's error handling.
 
-    def initialize(  # type: ignore[override]
-        self, asyncio_loop: asyncio.AbstractEventLoop, make_current: bool = False
-    ) -> None:
-        """Bind to ``asyncio_loop``."""
-        self._register(asyncio_loop)
-        super().initialize(make_current=make_current)
-
-
-class AsyncIOMainLoop(BaseAsyncIOLoop):
-    """An IOLoop wrapping an existing asyncio loop (by default the running one).
-
-    Created implicitly by :meth:`IOLoop.current`. Closing it closes the asyncio loop.
-
-    Raises:
-        RuntimeError: if no asyncio loop is running.
+    Exceptions are logged on ``squall.application``; a returned awaitable is run
+    and its failure logged the same way. A module function rather than a method:
+    it is scheduled once per callback, so it is kept as cheap as possible.
     """
+    try:
+        ret = callback()
+        if ret is not None:
+            _watch_result(ret)
+    except asyncio.CancelledError:
+        pass
+    except Exception:
+        app_log.error("Exception in callback %r", callback, exc_info=True)
 
-    def initialize(  # type: ignore[override]
-        self, asyncio_loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any
-    ) -> None:
-        """Bind to ``asyncio_loop`` (default: the running asyncio loop)."""
-        super().initialize(asyncio_loop or asyncio.get_running_loop(), **kwargs)
+
+def _watch_result(ret: Any) -> None:
+    from squall.gen import BadYieldError, convert_yielded  # noqa: PLC0415 - gen imports ioloop
+
+    try:
+        future = convert_yielded(ret)
+    except BadYieldError:
+        return  # plain return values are ignored
+    future_add_done_callback(
+        future, lambda f: _run_callback(functools.partial(_discard_future_result, f))
+    )
 
 
-class AsyncIOLoop(BaseAsyncIOLoop):
-    """An IOLoop that owns a brand-new asyncio event loop (what ``IOLoop()`` builds).
-
-    Args:
-        make_current: make it the thread's current loop (default true).
-    """
-
-    def initialize(self, **kwargs: Any) -> None:  # type: ignore[override]
-        """Create and bind a new asyncio event loop."""
-        loop = asyncio.new_event_loop()
-        try:
-            kwargs.setdefault("make_current", True)
-            super().initialize(loop, **kwargs)
-        except Exception:
-            loop.close()
-            raise
+def _discard_future_result(future: asyncio.Future[Any]) -> None:
+    # Re-raise the future's exception (if any) so _run_callback logs it.
+    future.result()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+from asyncio.events import _get_running_loop
 from collections.abc import Awaitable
 from typing import Any, Generic, TypeVar
 
@@ -13,6 +14,9 @@ from squall.queues._errors import QueueEmpty, QueueFull
 from squall.util import TimeoutError
 
 _T = TypeVar("_T")
+# Futures are made directly (not with loop.create_future(), a Python-level call)
+# on the fast paths; every asyncio loop, uvloop's included, accepts them.
+_Future = asyncio.Future
 
 
 def _time_out_with_error(waiter: Waiter[Any]) -> None:
@@ -64,6 +68,7 @@ class Queue(Generic[_T]):
         self._getters: WaiterList[_T, None] = WaiterList(_time_out_with_error)
         self._putters: WaiterList[None, _T] = WaiterList(_time_out_with_error)
         self._unfinished_tasks = 0
+        self._put_done: asyncio.Future[None] | None = None
         self._finished = Event()
         self._finished.set()
 
@@ -98,13 +103,32 @@ class Queue(Generic[_T]):
         Returns:
             A future resolving to ``None`` once the item is in the queue (or handed to a
             waiting consumer). Cancelling it withdraws the item if it is still waiting.
+            When the item went in at once this is an already-resolved future that may
+            be shared with other such puts (a squall optimisation; Tornado makes a new
+            one each time).
 
         Raises:
             squall.util.TimeoutError: (from the future) the deadline passed first; the
                 item was not put.
             TypeError: ``timeout`` has an unsupported type.
         """
-        loop = current_loop()
+        loop = _get_running_loop() or current_loop()
+        if not self._getters._waiters and not self.full():
+            # Fast path (no consumer waiting, room left): what put_nowait does,
+            # without its extra calls; this runs once per item.
+            if not self._unfinished_tasks:
+                self._finished.clear()
+            self._unfinished_tasks += 1
+            self._put(item)
+            # A put that did not wait returns one shared, already-resolved future
+            # per loop instead of a new one: creating a future costs more than the
+            # rest of the put. Nothing can change a resolved future, so sharing it
+            # is invisible except to identity checks.
+            done = self._put_done
+            if done is None or done.get_loop() is not loop:
+                done = self._put_done = _Future(loop=loop)
+                done.set_result(None)
+            return done
         try:
             self.put_nowait(item)
         except QueueFull:
@@ -145,7 +169,12 @@ class Queue(Generic[_T]):
             squall.util.TimeoutError: (from the future) the deadline passed first.
             TypeError: ``timeout`` has an unsupported type.
         """
-        loop = current_loop()
+        loop = _get_running_loop() or current_loop()
+        if self._queue and not self._putters._waiters:
+            # Fast path (an item is ready, no producer waiting): one call to _get.
+            future: asyncio.Future[_T] = _Future(loop=loop)
+            future.set_result(self._get())
+            return future
         try:
             item = self.get_nowait()
         except QueueEmpty:

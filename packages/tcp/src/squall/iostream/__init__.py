@@ -2,7 +2,7 @@
 
 :class:`IOStream` wraps a socket; every read returns a future, only one read may be
 pending at a time, and a write's future resolves once the data reached the kernel.
-TLS streams (``SSLIOStream``, ``start_tls``) are coming in a later issue.
+TLS runs in asyncio's TLS transport: :class:`SSLIOStream`, and ``IOStream.start_tls``.
 """
 
 from squall.iostream._base import BaseIOStream
@@ -12,10 +12,14 @@ from squall.iostream._errors import (
     UnsatisfiableReadError,
 )
 from squall.iostream._iostream import IOStream
+from squall.iostream._pipe import PipeIOStream
+from squall.iostream._ssliostream import SSLIOStream
 
 __all__ = [
     "BaseIOStream",
     "IOStream",
+    "PipeIOStream",
+    "SSLIOStream",
     "StreamBufferFullError",
     "StreamClosedError",
     "UnsatisfiableReadError",

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket as _socket
-from typing import Any
+import ssl
+from typing import TYPE_CHECKING, Any
 
 from squall.iostream._base import BaseIOStream
 from squall.iostream._errors import closed_error
 from squall.iostream._protocol import StreamProtocol
 from squall.netutil._loop import current_loop
+
+if TYPE_CHECKING:
+    from squall.iostream._ssliostream import SSLIOStream
 
 __all__ = ["IOStream"]
 
@@ -133,6 +137,83 @@ class IOStream(BaseIOStream):
         """Return the socket's file descriptor (-1 once closed)."""
         return int(self.socket.fileno())
 
+    def start_tls(
+        self,
+        server_side: bool,
+        ssl_options: dict[str, Any] | ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+    ) -> asyncio.Future[SSLIOStream]:
+        """Convert this stream to an :class:`SSLIOStream` (Tornado's ``IOStream.start_tls``).
+
+        For protocols that start in clear text and switch to TLS after a
+        negotiation (SMTP and IMAP ``STARTTLS``). asyncio's ``loop.start_tls``
+        upgrades the existing transport in place. Call it when the stream is idle:
+        no read pending, nothing left to flush and nothing in the read buffer (data
+        still in the kernel's socket buffer is fine: reading is paused at once, so
+        the peer's first TLS bytes go to the handshake). Afterwards this stream is
+        detached: it reports :meth:`closed` and must not be used; its close
+        callback moves to the new stream.
+
+        Args:
+            server_side: True to act as the TLS server, False as the client.
+            ssl_options: an ``ssl.SSLContext`` or a dict for
+                :func:`squall.netutil.ssl_options_to_context`; None uses the default
+                context (the client one verifies the server against the system's CA
+                store; the server one has no certificate).
+            server_hostname: client side: the name sent in SNI and checked against
+                the server's certificate (unless the context disables the check).
+
+        Returns:
+            A future resolving to the new :class:`SSLIOStream` once the handshake
+            is done. If the handshake fails, the new stream is closed and the
+            future fails with :class:`StreamClosedError` whose ``real_error`` is
+            the ``ssl.SSLError``. Cancelling the future before the handshake ends
+            closes the new stream and its socket (Tornado 6.6).
+
+        Raises:
+            ValueError: the stream is not idle, or its transport is not ready yet
+                (``IOStream(sock)`` sets it up on the next loop iteration, unlike
+                Tornado), or a client context checks host names and
+                ``server_hostname`` is missing.
+        """
+        from squall.iostream._ssliostream import SSLIOStream  # noqa: PLC0415 - a subclass
+
+        transport = self._transport
+        if transport is None and not self._closed:
+            raise ValueError(
+                "IOStream is not connected yet; cannot convert to SSL (await connect(), "
+                "or let the loop run once after IOStream(sock))"
+            )
+        if (
+            transport is None
+            or self._closed
+            or self.reading()
+            or self.writing()
+            or self._buffer
+            or self._connect_future is not None
+        ):
+            raise ValueError("IOStream is not idle; cannot convert to SSL")
+        stream = SSLIOStream._for_upgrade(
+            self.socket,
+            self._loop,
+            ssl_options=ssl_options,
+            server_side=server_side,
+            server_hostname=server_hostname,
+            max_buffer_size=self.max_buffer_size,
+            read_chunk_size=self.read_chunk_size,
+            max_write_buffer_size=self.max_write_buffer_size,
+        )
+        # Detach: this stream stops reading now, before the peer's TLS bytes arrive.
+        transport.pause_reading()
+        protocol = transport.get_protocol()
+        if isinstance(protocol, StreamProtocol):
+            protocol.stream = None
+        self._transport = None
+        self._closed = True
+        callback, self._close_callback = self._close_callback, None
+        stream.set_close_callback(callback)
+        return stream._start_upgrade(transport)
+
     # -------------------------------------------------------------- internals
 
     def _start_attach(self, address: Any) -> None:
@@ -150,9 +231,8 @@ class IOStream(BaseIOStream):
             if self._closed:
                 sock.close()
                 return
-            protocol = StreamProtocol(self)
             self._attach_state = _HANDED_OVER
-            await loop.connect_accepted_socket(lambda: protocol, sock)
+            await self._open_transport(sock)
         except asyncio.CancelledError:
             if self._attach_state == _CONNECTING:
                 sock.close()
@@ -162,11 +242,20 @@ class IOStream(BaseIOStream):
                 sock.close()
             self.close(exc_info=e)
             return
+        self._connected()
+
+    async def _open_transport(self, sock: _socket.socket) -> None:
+        """Hand the connected socket to an asyncio transport feeding this stream."""
+        protocol = StreamProtocol(self)
+        await self._loop.connect_accepted_socket(lambda: protocol, sock)
+
+    def _connected(self) -> None:
+        """The transport is ready: resolve the future returned by :meth:`connect`."""
         future = self._connect_future
         if future is not None:
             self._connect_future = None
             if not future.done():
-                if self.closed():  # may have closed while connect_accepted_socket ran
+                if self.closed():  # may have closed while the transport was set up
                     future.set_exception(closed_error(self.error))
                     future.exception()
                 else:

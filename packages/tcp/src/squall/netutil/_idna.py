@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import socket
 
-import idna
-
 __all__ = ["encode_host"]
 
 
@@ -26,6 +24,10 @@ def encode_host(host: str) -> str:
     """
     if host.isascii():
         return host
+    # Imported here, not at the top: idna and its UTS 46 tables take ~50 ms to
+    # load, a cost only programs that meet a non-ASCII name should pay.
+    import idna  # noqa: PLC0415
+
     try:
         return idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError as e:

@@ -1,6 +1,10 @@
 """A non-blocking TCP connection factory (Tornado's ``tornado.tcpclient``).
 
-Coming in the TCP issue: ``TCPClient.connect`` with happy eyeballs (RFC 8305).
+:class:`TCPClient` resolves a host, races connections to its addresses with happy
+eyeballs (RFC 8305) and hands back a connected :class:`~squall.iostream.IOStream`,
+optionally upgraded to TLS.
 """
 
-__all__: list[str] = []
+from squall.tcpclient._client import TCPClient
+
+__all__ = ["TCPClient"]

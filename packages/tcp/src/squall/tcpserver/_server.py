@@ -8,9 +8,9 @@ import os
 import socket
 import ssl
 from collections.abc import Awaitable, Iterable
-from typing import Any
+from typing import Any, cast
 
-from squall.iostream import IOStream
+from squall.iostream import IOStream, SSLIOStream
 from squall.iostream._protocol import StreamProtocol
 from squall.netutil import bind_sockets, ssl_options_to_context
 from squall.netutil._bind import DEFAULT_BACKLOG
@@ -26,7 +26,8 @@ class TCPServer:
 
     Subclass it and override :meth:`handle_stream`; every accepted connection is
     wrapped in an :class:`~squall.iostream.IOStream` built directly on the asyncio
-    transport (``loop.create_server(..., sock=...)``)::
+    transport (``loop.create_server(..., sock=...)``), or with ``ssl_options`` in an
+    :class:`~squall.iostream.SSLIOStream`::
 
         class EchoServer(TCPServer):
             async def handle_stream(self, stream, address):
@@ -40,8 +41,15 @@ class TCPServer:
     Args:
         ssl_options (ssl.SSLContext | dict | None): TLS settings, as an
             ``ssl.SSLContext`` or Tornado's dict form (``certfile``, ``keyfile``, ...;
-            see :func:`squall.netutil.ssl_options_to_context`). The TLS handshake
-            completes before :meth:`handle_stream` is called.
+            see :func:`squall.netutil.ssl_options_to_context`); set ALPN protocols
+            on a context with ``set_alpn_protocols``. Each connection gets an
+            :class:`~squall.iostream.SSLIOStream` whose handshake has completed
+            before :meth:`handle_stream` is called (Tornado calls it earlier and
+            lets the handler ``wait_for_handshake``, which here resolves at once),
+            so its ALPN protocol and peer certificate can be read right away. A
+            connection whose handshake fails never reaches :meth:`handle_stream`;
+            the failure is logged once, without a traceback, on ``squall.general``
+            (WARNING for TLS errors, DEBUG for a peer that just hung up).
         max_buffer_size (int | None): read buffer limit of each stream, in bytes.
         read_chunk_size (int | None): passed to each stream (see
             :class:`~squall.iostream.BaseIOStream`).
@@ -228,12 +236,10 @@ class TCPServer:
     async def _serve(self, fd: int, sock: socket.socket, backlog: int) -> None:
         loop = self._loop
         assert loop is not None
+        # TLS is not given to asyncio here: each connection upgrades its plain
+        # transport itself (SSLIOStream), to own the handshake's failures.
         server = await loop.create_server(
-            self._make_protocol,
-            sock=sock,
-            backlog=backlog,
-            ssl=self._ssl_context,
-            start_serving=False,
+            self._make_protocol, sock=sock, backlog=backlog, start_serving=False
         )
         if self._sockets.get(fd) is not sock:  # stopped before we got here
             server.close()
@@ -256,6 +262,9 @@ class TCPServer:
     def _on_connection(self, protocol: StreamProtocol, transport: asyncio.BaseTransport) -> None:
         loop = self._loop
         assert loop is not None
+        if self._ssl_context is not None:
+            self._start_tls_connection(loop, protocol, transport)
+            return
         try:
             stream = IOStream._from_transport(
                 protocol=protocol,
@@ -268,8 +277,51 @@ class TCPServer:
             _app_log.error("Error in connection callback", exc_info=True)
             transport.close()
             return
+        self._run_handler(loop, stream, transport.get_extra_info("peername"))
+
+    def _start_tls_connection(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        protocol: StreamProtocol,
+        transport: asyncio.BaseTransport,
+    ) -> None:
+        # Pause first: the ClientHello must stay in the kernel for the handshake.
+        cast(asyncio.ReadTransport, transport).pause_reading()
+        protocol.stream = None
         try:
-            result = self.handle_stream(stream, transport.get_extra_info("peername"))
+            stream = SSLIOStream._for_upgrade(
+                transport.get_extra_info("socket"),
+                loop,
+                ssl_options=self._ssl_context,
+                server_side=True,
+                server_hostname=None,
+                max_buffer_size=self.max_buffer_size,
+                read_chunk_size=self.read_chunk_size,
+            )
+        except Exception:
+            _app_log.error("Error in connection callback", exc_info=True)
+            transport.close()
+            return
+        address = transport.get_extra_info("peername")
+        handshake = stream._start_upgrade(transport)
+        handshake.add_done_callback(lambda f: self._handshake_done(f, loop, stream, address))
+
+    def _handshake_done(
+        self,
+        future: asyncio.Future[SSLIOStream],
+        loop: asyncio.AbstractEventLoop,
+        stream: SSLIOStream,
+        address: Any,
+    ) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return  # closed; SSLIOStream logged the handshake failure once
+        self._run_handler(loop, stream, address)
+
+    def _run_handler(
+        self, loop: asyncio.AbstractEventLoop, stream: IOStream, address: Any
+    ) -> None:
+        try:
+            result = self.handle_stream(stream, address)
         except Exception:
             _app_log.error("Error in connection callback", exc_info=True)
             stream.close()

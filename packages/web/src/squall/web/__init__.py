@@ -20,7 +20,7 @@ XSRF protection, signed cookies, UI modules and autoreload.
 """
 
 from ._application import Application, HandlerSpec
-from ._builtin import ErrorHandler, RedirectHandler
+from ._builtin import ErrorHandler, FallbackHandler, RedirectHandler
 from ._decorators import addslash, removeslash, stream_request_body
 from ._errors import Finish, HTTPError, MissingArgumentError
 from ._handler import RequestHandler
@@ -31,6 +31,7 @@ from ._version import version
 __all__ = [
     "Application",
     "ErrorHandler",
+    "FallbackHandler",
     "Finish",
     "GZipContentEncoding",
     "HTTPError",

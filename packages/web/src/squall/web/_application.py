@@ -6,52 +6,64 @@ import asyncio
 import re
 import socket
 from collections.abc import Awaitable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from squall.concurrent import Future, future_set_result_unless_cancelled
 from squall.httpserver import HTTPServer
 from squall.httputil import (
-    HTTPConnection,
     HTTPHeaders,
     HTTPMessageDelegate,
-    HTTPServerConnectionDelegate,
     HTTPServerRequest,
     RequestStartLine,
     ResponseStartLine,
 )
 from squall.log import access_log
+from squall.routing import (
+    AnyMatches,
+    DefaultHostMatches,
+    HostMatches,
+    Matcher,
+    ReversibleRouter,
+    ReversibleRuleRouter,
+    Rule,
+)
 
+from ._app_router import _ApplicationRouter
 from ._builtin import ErrorHandler
 from ._handler import RequestHandler
 from ._transforms import GZipContentEncoding, OutputTransform
-from ._urlspec import URLSpec
 
 HandlerSpec = (
-    URLSpec
-    | tuple[str | re.Pattern[str], Any]
-    | tuple[str | re.Pattern[str], Any, dict[str, Any]]
-    | tuple[str | re.Pattern[str], Any, dict[str, Any], str]
+    Rule
+    | tuple[str | re.Pattern[str] | Matcher, Any]
+    | tuple[str | re.Pattern[str] | Matcher, Any, dict[str, Any]]
+    | tuple[str | re.Pattern[str] | Matcher, Any, dict[str, Any], str]
+    | list[Any]
 )
-"""One routing table entry: a ``URLSpec`` or a ``(pattern, handler[, kwargs[, name]])`` tuple."""
+"""One routing table entry (Tornado's rule forms).
+
+A ``Rule`` or ``URLSpec``, or a ``(pattern_or_matcher, target[, kwargs[, name]])``
+tuple (or list). A ``str`` pattern means ``PathMatches(pattern)``. The target is a
+``RequestHandler`` subclass (or its dotted name), a list of such entries (a nested
+router), a ``squall.routing.Router`` or other ``HTTPServerConnectionDelegate``, or a
+callable taking an ``HTTPServerRequest`` (such as ``squall.wsgi.WSGIContainer``).
+"""
 
 # Tasks running handlers; kept referenced so the event loop cannot drop them.
 _RUNNING: set[asyncio.Task[None]] = set()
 
 
-def _to_urlspec(spec: Any) -> URLSpec:
-    if isinstance(spec, URLSpec):
-        return spec
-    if isinstance(spec, tuple | list) and 2 <= len(spec) <= 4:
-        return URLSpec(*spec)
-    raise TypeError(f"Invalid handler specification {spec!r}")
-
-
-class Application(HTTPServerConnectionDelegate):
+class Application(ReversibleRouter):
     """A collection of request handlers making a web application (Tornado's ``web.Application``).
 
-    Routes are tried in order; the first whose regex matches the whole request path
-    wins. Unmatched paths get ``default_handler_class`` (with ``default_handler_args``)
-    or a 404 ``ErrorHandler``.
+    The application is a ``squall.routing.ReversibleRouter``: its table is a
+    ``ReversibleRuleRouter`` (``wildcard_router``) tried in order, the first matching
+    rule wins. Besides ``(pattern, RequestHandler)`` routes it takes every rule form
+    of ``squall.routing`` (see ``HandlerSpec``): ``Rule`` objects with any
+    ``Matcher``, nested lists of rules, routers and other delegates (for example
+    another ``Application``), and callables. Unmatched paths get
+    ``default_handler_class`` (with ``default_handler_args``) or a 404
+    ``ErrorHandler``.
 
     Settings used here: ``debug`` (turns on ``serve_traceback``; also sets
     ``autoreload``, ``compiled_template_cache=False`` and ``static_hash_cache=False``
@@ -60,20 +72,28 @@ class Application(HTTPServerConnectionDelegate):
     output, also spelled ``gzip``) and ``log_function`` (replaces ``log_request``).
 
     Args:
-        handlers (Sequence[HandlerSpec] | None): the routing table: ``URLSpec`` objects
-            or ``(pattern, handler)``, ``(pattern, handler, kwargs)`` or
-            ``(pattern, handler, kwargs, name)`` tuples.
+        handlers (Sequence[HandlerSpec] | None): the routing table (see ``HandlerSpec``).
         default_host (str | None): the host whose ``add_handlers`` routes also serve
             requests for other hosts (when no ``X-Real-Ip`` header is present).
         transforms (list[type[OutputTransform]] | None): output transform classes;
             by default gzip when ``compress_response`` is set.
         **settings (Any): application settings, available as ``self.settings``.
 
+    Raises:
+        TypeError: a route is malformed or its target is a class that is not a
+            ``RequestHandler`` subclass (Tornado fails later, per request).
+        ValueError: two routes anywhere in the application share a name (Tornado
+            logs a warning and keeps the last).
+
     Attributes:
         settings (dict[str, Any]): the settings.
         transforms (list[type[OutputTransform]]): transform classes applied per request.
-        named_handlers (dict[str, URLSpec]): routes by name.
+        named_handlers (dict[str, Rule]): every named rule of the application.
         default_host (str | None): see above.
+        wildcard_router (ReversibleRuleRouter): the rules given to the constructor
+            (then the default host's rules, see ``add_handlers``).
+        default_router (ReversibleRuleRouter): the host rules of ``add_handlers``,
+            then ``wildcard_router``; ``find_handler`` starts here.
     """
 
     def __init__(
@@ -93,35 +113,24 @@ class Application(HTTPServerConnectionDelegate):
         self.settings: dict[str, Any] = settings
         self.ui_modules: dict[str, Any] = {}
         self.ui_methods: dict[str, Any] = {}
-        self.named_handlers: dict[str, URLSpec] = {}
+        self.named_handlers: dict[str, Rule] = {}
         if self.settings.get("debug"):
             self.settings.setdefault("autoreload", True)
             self.settings.setdefault("compiled_template_cache", False)
             self.settings.setdefault("static_hash_cache", False)
             self.settings.setdefault("serve_traceback", True)
-        self._wildcard: list[URLSpec] = []
-        self._host_rules: list[tuple[re.Pattern[str], list[URLSpec]]] = []
-        for spec in handlers or ():
-            self._wildcard.append(self._register(spec))
-
-    def _register(self, spec: Any) -> URLSpec:
-        urlspec = _to_urlspec(spec)
-        if not (
-            isinstance(urlspec.handler_class, type)
-            and issubclass(urlspec.handler_class, RequestHandler)
-        ):
-            raise TypeError(f"{urlspec.handler_class!r} is not a RequestHandler subclass")
-        if urlspec.name:
-            if urlspec.name in self.named_handlers:
-                raise ValueError(f"Multiple handlers named {urlspec.name}")
-            self.named_handlers[urlspec.name] = urlspec
-        return urlspec
+        self.wildcard_router: ReversibleRuleRouter = _ApplicationRouter(self, handlers)
+        self.default_router: ReversibleRuleRouter = _ApplicationRouter(
+            self, [Rule(AnyMatches(), self.wildcard_router)]
+        )
 
     def add_handlers(self, host_pattern: str, host_handlers: Sequence[HandlerSpec]) -> None:
         """Add routes served only for requests whose host matches ``host_pattern``.
 
         Host-specific routes are tried before the routes given to the constructor, in
-        the order they were added.
+        the order they were added (Tornado's behaviour). When ``default_host`` matches
+        ``host_pattern``, the routes also serve other hosts, after the constructor's
+        routes, for requests without ``X-Real-Ip`` (``DefaultHostMatches``).
 
         Args:
             host_pattern (str): a regex matched against ``request.host_name`` (``$`` is
@@ -132,10 +141,13 @@ class Application(HTTPServerConnectionDelegate):
             TypeError: a route is malformed or its handler is not a RequestHandler.
             ValueError: a route name is already used.
         """
-        if not host_pattern.endswith("$"):
-            host_pattern += "$"
-        specs = [self._register(spec) for spec in host_handlers]
-        self._host_rules.append((re.compile(host_pattern), specs))
+        host_matcher = HostMatches(host_pattern)
+        host_router = _ApplicationRouter(self, host_handlers)
+        self.default_router.rules.insert(-1, Rule(host_matcher, host_router))
+        if self.default_host is not None:
+            self.wildcard_router.add_rules(
+                [Rule(DefaultHostMatches(self, host_matcher.host_pattern), host_router)]
+            )
 
     def reverse_url(self, name: str, *args: Any) -> str:
         """The path of a named route with its groups filled in.
@@ -151,54 +163,34 @@ class Application(HTTPServerConnectionDelegate):
             KeyError: no route has that name.
             ValueError: the route cannot be reversed with these arguments.
         """
-        if name in self.named_handlers:
-            return self.named_handlers[name].reverse(*args)
+        reversed_url = self.default_router.reverse_url(name, *args)
+        if reversed_url is not None:
+            return reversed_url
         raise KeyError(f"{name} not found in named urls")
 
     def find_handler(self, request: HTTPServerRequest, **kwargs: Any) -> _HandlerDelegate:
-        """Pick the route for a request.
+        """Pick the route for a request (never ``None``: unmatched requests get a 404 handler).
 
         Args:
-            request (HTTPServerRequest): the request (its ``path`` and ``host_name``).
+            request (HTTPServerRequest): the request (its ``path``, ``host_name`` and,
+                for ``DefaultHostMatches``, ``X-Real-Ip`` header).
             **kwargs (Any): unused; kept for Tornado's router interface.
 
         Returns:
-            _HandlerDelegate: the message delegate that will run the handler.
+            _HandlerDelegate: the delegate that will run the handler (the one from
+            ``get_handler_delegate``). For a route whose target is a nested delegate
+            or a callable, the target's own ``HTTPMessageDelegate`` is returned
+            instead; the annotation follows Tornado's, which casts the same way.
         """
-        path = request.path or "/"
-        host = request.host_name or ""
-        for host_regex, specs in self._host_rules:
-            if host_regex.match(host):
-                found = self._match(request, path, specs)
-                if found is not None:
-                    return found
-        found = self._match(request, path, self._wildcard)
-        if found is not None:
-            return found
-        if self.default_host is not None and "X-Real-Ip" not in request.headers:
-            for host_regex, specs in self._host_rules:
-                if host_regex.match(self.default_host):
-                    found = self._match(request, path, specs)
-                    if found is not None:
-                        return found
+        route = self.default_router.find_handler(request)
+        if route is not None:
+            return cast("_HandlerDelegate", route)
         default_class = self.settings.get("default_handler_class")
         if default_class is not None:
             return self.get_handler_delegate(
                 request, default_class, self.settings.get("default_handler_args", {})
             )
         return self.get_handler_delegate(request, ErrorHandler, {"status_code": 404})
-
-    def _match(
-        self, request: HTTPServerRequest, path: str, specs: list[URLSpec]
-    ) -> _HandlerDelegate | None:
-        for spec in specs:
-            matched = spec.match(path)
-            if matched is not None:
-                args, kwargs = matched
-                return self.get_handler_delegate(
-                    request, spec.handler_class, spec.kwargs, args, kwargs
-                )
-        return None
 
     def get_handler_delegate(
         self,
@@ -222,20 +214,6 @@ class Application(HTTPServerConnectionDelegate):
         """
         return _HandlerDelegate(self, request, target_class, target_kwargs, path_args, path_kwargs)
 
-    def start_request(
-        self, server_conn: object, request_conn: HTTPConnection
-    ) -> HTTPMessageDelegate:
-        """Called by ``HTTPServer`` for each request on a connection.
-
-        Args:
-            server_conn (object): the server-side connection (opaque).
-            request_conn (HTTPConnection): the connection the response is written to.
-
-        Returns:
-            HTTPMessageDelegate: a delegate that routes once the headers arrive.
-        """
-        return _RoutingDelegate(self, server_conn, request_conn)
-
     def __call__(self, request: HTTPServerRequest) -> Awaitable[None] | None:
         """Serve a request whose body has already been read (e.g. from a callable server).
 
@@ -243,9 +221,17 @@ class Application(HTTPServerConnectionDelegate):
             request (HTTPServerRequest): the complete request (with ``connection``).
 
         Returns:
-            Awaitable[None] | None: completes once the handler's ``prepare`` has run.
+            Awaitable[None] | None: for a ``RequestHandler`` route, completes once the
+            handler's ``prepare`` has run; for another target (a nested delegate or
+            callable), completes once the request has been replayed into it.
         """
-        return self.find_handler(request).execute()
+        route: HTTPMessageDelegate = self.find_handler(request)
+        if isinstance(route, _HandlerDelegate):
+            return route.execute()
+        task = asyncio.get_running_loop().create_task(_replay(route, request))
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+        return task
 
     def listen(
         self,
@@ -377,38 +363,14 @@ class _HandlerDelegate(HTTPMessageDelegate):
         return handler._prepared_future
 
 
-class _RoutingDelegate(HTTPMessageDelegate):
-    """Builds the request from the start line, routes it, and forwards body events."""
-
-    def __init__(
-        self, application: Application, server_conn: object, request_conn: HTTPConnection
-    ) -> None:
-        self.application = application
-        self.server_conn = server_conn
-        self.request_conn = request_conn
-        self.delegate: _HandlerDelegate | None = None
-
-    def headers_received(
-        self, start_line: RequestStartLine | ResponseStartLine, headers: HTTPHeaders
-    ) -> Awaitable[None] | None:
-        assert isinstance(start_line, RequestStartLine)
-        request = HTTPServerRequest(
-            connection=self.request_conn,
-            server_connection=self.server_conn,
-            start_line=start_line,
-            headers=headers,
-        )
-        self.delegate = self.application.find_handler(request)
-        return self.delegate.headers_received(start_line, headers)
-
-    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
-        assert self.delegate is not None
-        return self.delegate.data_received(chunk)
-
-    def finish(self) -> None:
-        assert self.delegate is not None
-        self.delegate.finish()
-
-    def on_connection_close(self) -> None:
-        if self.delegate is not None:
-            self.delegate.on_connection_close()
+async def _replay(delegate: HTTPMessageDelegate, request: HTTPServerRequest) -> None:
+    """Feed an already-read request to a message delegate, honouring its flow control."""
+    start_line = RequestStartLine(request.method or "GET", request.uri or "/", request.version)
+    waiting = delegate.headers_received(start_line, request.headers)
+    if waiting is not None:
+        await waiting
+    if request.body:
+        waiting = delegate.data_received(request.body)
+        if waiting is not None:
+            await waiting
+    delegate.finish()

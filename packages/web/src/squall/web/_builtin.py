@@ -1,10 +1,11 @@
-"""Ready-made handlers: ErrorHandler (fixed error status) and RedirectHandler."""
+"""Ready-made handlers: ErrorHandler, RedirectHandler and FallbackHandler."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from squall.httputil import qs_to_qsl, url_concat
+from squall.httputil import HTTPServerRequest, qs_to_qsl, url_concat
 
 from ._errors import HTTPError
 from ._handler import RequestHandler
@@ -62,3 +63,38 @@ class RedirectHandler(RequestHandler):
         if self.request.query_arguments:
             to_url = url_concat(to_url, list(qs_to_qsl(self.request.query_arguments)))
         self.redirect(to_url, permanent=self._permanent)
+
+
+class FallbackHandler(RequestHandler):
+    """Hand the request to a plain request callable (Tornado's ``web.FallbackHandler``).
+
+    Mounts something that answers an ``HTTPServerRequest`` by itself, typically a
+    ``squall.wsgi.WSGIContainer``, inside an ``Application``::
+
+        wsgi_app = WSGIContainer(flask_app, executor=ThreadPoolExecutor())
+        Application([
+            (r"/api/.*", ApiHandler),
+            (r".*", FallbackHandler, {"fallback": wsgi_app}),
+        ])
+
+    The callable gets the request, body read and parsed, in ``prepare``; it then
+    owns the response (it writes it through ``request.connection``), and this
+    handler neither writes anything nor logs the request. As in Tornado, methods
+    outside ``SUPPORTED_METHODS`` are answered 405 before the fallback is called.
+
+    Route kwargs: ``{"fallback": Callable[[HTTPServerRequest], object]}``.
+    """
+
+    def initialize(self, fallback: Callable[[HTTPServerRequest], object]) -> None:
+        """Remember the callable.
+
+        Args:
+            fallback (Callable[[HTTPServerRequest], object]): called with the request.
+        """
+        self.fallback = fallback
+
+    def prepare(self) -> None:
+        """Call the fallback with the request and mark this handler finished."""
+        self.fallback(self.request)
+        self._finished = True
+        self.on_finish()

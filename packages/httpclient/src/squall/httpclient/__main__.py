@@ -1,0 +1,5 @@
+"""``python -m squall.httpclient URL``: print the body of URL (see ``main``)."""
+
+from squall.httpclient._main import main
+
+main()

@@ -1,0 +1,459 @@
+"""SimpleAsyncHTTPClient: the pure-Python HTTP/1.1 client."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import io
+import socket
+import time
+import urllib.parse
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from squall.http1connection import HTTP1Connection, HTTP1ConnectionParameters
+from squall.httpclient import (
+    AsyncHTTPClient,
+    HTTPClientError,
+    HTTPRequest,
+    HTTPResponse,
+    HTTPStreamClosedError,
+    HTTPTimeoutError,
+)
+from squall.httpclient._request import _RequestProxy
+from squall.httputil import HTTPHeaders, HTTPInputError, HTTPOutputError, RequestStartLine
+from squall.iostream import IOStream, StreamClosedError
+from squall.log import gen_log
+from squall.netutil import OverrideResolver, Resolver
+from squall.simple_httpclient._auth import digest_auth_header, parse_digest_challenge
+from squall.simple_httpclient._exchange import Exchange
+from squall.simple_httpclient._pool import ConnectionPool
+from squall.simple_httpclient._prepare import (
+    Target,
+    build_headers,
+    check_request,
+    credentials,
+    parse_target,
+    tls_settings,
+)
+from squall.tcpclient import TCPClient
+
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+#: Methods safe to resend when a reused keep-alive connection turns out closed
+#: (RFC 9110 §9.2.2: idempotent methods).
+_RETRYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+# Fields that carry credentials: never sent to another origin after a redirect.
+_CREDENTIAL_HEADERS = ("Authorization", "Cookie", "Proxy-Authorization")
+# Fields describing a body: dropped when a redirect turns the request into a GET.
+_BODY_HEADERS = ("Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding")
+
+
+class SimpleAsyncHTTPClient(AsyncHTTPClient):
+    """The default ``AsyncHTTPClient``: HTTP/1.1 on squall's own streams.
+
+    Follows Tornado's ``tornado.simple_httpclient.SimpleAsyncHTTPClient``: at most
+    ``max_clients`` requests run at once and the rest wait in a queue (a request
+    still queued after ``min(connect_timeout, request_timeout)`` fails with
+    ``HTTPTimeoutError("Timeout in request queue")``).
+
+    Beyond Tornado: connections are kept alive and reused (per scheme, host, port,
+    address family, source address and TLS settings) instead of sending
+    ``Connection: close``; redirects never carry ``Authorization``, ``Cookie`` or
+    ``Proxy-Authorization`` to another origin and never go from https to http;
+    ``auth_mode="digest"`` is supported; decompressed bodies count against
+    ``max_body_size``. HTTP proxies are not supported yet (``proxy_host`` raises).
+
+    Args:
+        max_clients: most concurrent requests.
+        hostname_mapping: ``dict`` rewriting host names (or ``(host, port)``
+            pairs) before resolution (an ``OverrideResolver``).
+        max_buffer_size: the stream read buffer limit in bytes (default 100 MiB).
+        resolver: a ``squall.netutil.Resolver`` (default: a new one, closed with
+            the client).
+        defaults: ``HTTPRequest`` argument defaults.
+        max_header_size: largest response head in bytes (default 64 KiB).
+        max_body_size: largest response body in bytes, after decompression
+            (default ``max_buffer_size``).
+        idle_connection_timeout: seconds (``float``) an idle kept-alive connection
+            stays open (default 60).
+        max_connections_per_host: most concurrent requests to one pool key
+            (default: ``max_clients``); extra ones wait in the queue. Also the most
+            idle connections kept per key.
+    """
+
+    def initialize(  # type: ignore[override]  # noqa: PLR0917 - Tornado's signature
+        self,
+        max_clients: int = 10,
+        hostname_mapping: dict[Any, Any] | None = None,
+        max_buffer_size: int = 104857600,
+        resolver: Resolver | None = None,
+        defaults: dict[str, Any] | None = None,
+        max_header_size: int | None = None,
+        max_body_size: int | None = None,
+        idle_connection_timeout: float = 60.0,
+        max_connections_per_host: int | None = None,
+    ) -> None:
+        """Set up the client (see the class arguments)."""
+        super().initialize(defaults=defaults)
+        self.max_clients = max_clients
+        self.queue: collections.deque[tuple[object, Any, Callable[[HTTPResponse], None], Any]]
+        self.queue = collections.deque()
+        self.active: dict[object, tuple[Any, Callable[[HTTPResponse], None]]] = {}
+        self.waiting: dict[
+            object, tuple[Any, Callable[[HTTPResponse], None], asyncio.TimerHandle | None]
+        ] = {}
+        self.max_buffer_size = max_buffer_size
+        self.max_header_size = max_header_size
+        self.max_body_size = max_body_size
+        self.max_connections_per_host = max_connections_per_host or max_clients
+        if resolver is not None:
+            self.resolver = resolver
+            self.own_resolver = False
+        else:
+            self.resolver = Resolver()
+            self.own_resolver = True
+        if hostname_mapping is not None:
+            self.resolver = OverrideResolver(resolver=self.resolver, mapping=hostname_mapping)
+        self.tcp_client = TCPClient(resolver=self.resolver)
+        self._pool = ConnectionPool(idle_connection_timeout, self.max_connections_per_host)
+        self._per_host: collections.Counter[Any] = collections.Counter()
+        self._tasks: set[asyncio.Task[HTTPResponse]] = set()
+
+    def close(self) -> None:
+        """Close idle pooled connections, the resolver (if the client made it) and the client.
+
+        Requests in progress run to completion, as in Tornado.
+        """
+        if self._closed:
+            return
+        super().close()
+        self._pool.close()
+        if self.own_resolver:
+            self.resolver.close()
+        self.tcp_client.close()
+
+    # -- queueing (Tornado's fetch_impl / _process_queue / _on_timeout) --------------
+
+    def fetch_impl(self, request: HTTPRequest, callback: Callable[[HTTPResponse], None]) -> None:
+        """Queue ``request``; ``callback(response)`` runs once it completes or fails."""
+        key = object()
+        self.queue.append((key, request, callback, self._host_key(request)))
+        timeouts = [t for t in (request.connect_timeout, request.request_timeout) if t]
+        handle = None
+        if timeouts:
+            handle = asyncio.get_running_loop().call_later(
+                min(timeouts), self._on_timeout, key, "in request queue"
+            )
+        self.waiting[key] = (request, callback, handle)
+        self._process_queue()
+        if self.queue:
+            gen_log.debug(
+                "max_clients limit reached, request queued. %d active, %d queued requests.",
+                len(self.active),
+                len(self.queue),
+            )
+
+    @staticmethod
+    def _host_key(request: Any) -> Any:
+        try:
+            return parse_target(request.url).origin
+        except ValueError:
+            return None
+
+    def _process_queue(self) -> None:
+        queue = self.queue
+        i = 0
+        while i < len(queue) and len(self.active) < self.max_clients:
+            key, _request, _callback, host_key = queue[i]
+            if key not in self.waiting:
+                del queue[i]
+                continue
+            if host_key is not None and self._per_host[host_key] >= self.max_connections_per_host:
+                i += 1
+                continue
+            del queue[i]
+            request, callback, handle = self.waiting.pop(key)
+            if handle is not None:
+                handle.cancel()
+            self.active[key] = (request, callback)
+            self._per_host[host_key] += 1
+            task = asyncio.get_running_loop().create_task(self._run(request))
+            self._tasks.add(task)
+            task.add_done_callback(
+                functools.partial(self._on_done, key, host_key, request, callback)
+            )
+
+    def _on_done(
+        self,
+        key: object,
+        host_key: Any,
+        request: Any,
+        callback: Callable[[HTTPResponse], None],
+        task: asyncio.Task[HTTPResponse],
+    ) -> None:
+        self._tasks.discard(task)
+        self.active.pop(key, None)
+        self._per_host[host_key] -= 1
+        if self._per_host[host_key] <= 0:
+            del self._per_host[host_key]
+        if task.cancelled():
+            response = HTTPResponse(request, 599, error=HTTPStreamClosedError("Cancelled"))
+        else:
+            response = task.result()
+        self._process_queue()
+        callback(response)
+
+    def _on_timeout(self, key: object, info: str) -> None:
+        request, callback, _handle = self.waiting.pop(key)
+        self.queue = collections.deque(item for item in self.queue if item[0] is not key)
+        response = HTTPResponse(
+            request,
+            599,
+            error=HTTPTimeoutError(f"Timeout {info}"),
+            request_time=time.time() - request.start_time,
+        )
+        callback(response)
+
+    # -- one fetch, following redirects ---------------------------------------------
+
+    async def _run(self, request: Any) -> HTTPResponse:
+        loop = asyncio.get_running_loop()
+        start, start_wall = loop.time(), time.time()
+        try:
+            return await self._fetch(request, start, start_wall)
+        except Exception as e:
+            return HTTPResponse(
+                request,
+                599,
+                error=_map_error(e),
+                request_time=loop.time() - start,
+                start_time=start_wall,
+            )
+
+    async def _fetch(self, request: Any, start: float, start_wall: float) -> HTTPResponse:
+        original = request.request
+        current = request
+        redirects_left = current.max_redirects or 0
+        digest: str | None = None
+        digest_tried = False
+        while True:
+            check_request(current)
+            if current.proxy_host:
+                raise ValueError("HTTP proxies are not supported by SimpleAsyncHTTPClient yet")
+            target = parse_target(current.url)
+            headers = build_headers(current, target)
+            if digest is not None:
+                headers["Authorization"] = digest
+            follow = bool(current.follow_redirects) and redirects_left > 0
+            creds = credentials(current, target)
+            wants_digest = (
+                creds is not None
+                and current.auth_mode == "digest"
+                and not digest_tried
+                and current.body_producer is None
+            )
+            decision: dict[str, Any] = {}
+
+            def discard(
+                code: int,
+                hdrs: HTTPHeaders,
+                *,
+                current: Any = current,
+                follow: bool = follow,
+                wants_digest: bool = wants_digest,
+                decision: dict[str, Any] = decision,
+            ) -> bool:
+                if code == 401 and wants_digest:
+                    for value in hdrs.get_list("WWW-Authenticate"):
+                        challenge = parse_digest_challenge(value)
+                        if challenge is not None:
+                            decision["challenge"] = challenge
+                            return True
+                if follow and code in _REDIRECT_CODES and "Location" in hdrs:
+                    return _redirect_decision(current.url, hdrs["Location"], decision)
+                return False
+
+            ex = await self._exchange(current, target, headers, discard)
+            assert ex.code is not None
+            if "challenge" in decision and creds is not None:
+                digest_tried = True
+                digest = digest_auth_header(
+                    decision["challenge"], creds[0], creds[1], current.method, target.path
+                )
+                if digest is not None:
+                    continue
+            if "url" in decision:
+                current = _redirected_request(current, ex.code, decision["url"], original)
+                redirects_left -= 1
+                digest, digest_tried = None, False
+                continue
+            loop = asyncio.get_running_loop()
+            body = b"" if current.streaming_callback is not None else b"".join(ex.chunks)
+            error = None
+            if "refused" in decision:
+                error = HTTPClientError(ex.code, decision["refused"])
+            return HTTPResponse(
+                original,
+                ex.code,
+                reason=ex.reason,
+                headers=ex.headers,
+                request_time=loop.time() - start,
+                start_time=start_wall,
+                buffer=io.BytesIO(body),
+                effective_url=current.url,
+                error=error,
+            )
+
+    async def _exchange(
+        self,
+        request: Any,
+        target: Target,
+        headers: HTTPHeaders,
+        discard: Callable[[int, HTTPHeaders], bool],
+    ) -> Exchange:
+        phase = ["connecting"]
+        timeout = request.request_timeout or None
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._exchange_on_stream(request, target, headers, discard, phase)
+        except TimeoutError:
+            if phase[0] == "connecting":
+                raise HTTPTimeoutError("Timeout while connecting") from None
+            raise HTTPTimeoutError("Timeout during request") from None
+
+    async def _exchange_on_stream(
+        self,
+        request: Any,
+        target: Target,
+        headers: HTTPHeaders,
+        discard: Callable[[int, HTTPHeaders], bool],
+        phase: list[str],
+    ) -> Exchange:
+        tls: Any = None
+        tls_key: Any = None
+        if target.scheme == "https":
+            tls, tls_key = tls_settings(request)
+        af = socket.AF_INET if request.allow_ipv6 is False else socket.AF_UNSPEC
+        pool_key: Hashable | None = None
+        if tls is None or tls_key is not None:
+            key_host = target.host.lower()
+            pool_key = (
+                target.scheme,
+                key_host,
+                target.port,
+                af,
+                request.network_interface,
+                tls_key,
+            )
+        params = HTTP1ConnectionParameters(
+            no_keep_alive=pool_key is None,
+            max_header_size=self.max_header_size,
+            max_body_size=self.max_body_size or self.max_buffer_size,
+            decompress=bool(request.decompress_response),
+        )
+        start_line = RequestStartLine(request.method, target.path, "HTTP/1.1")
+        for attempt in (0, 1):
+            stream: IOStream | None = None
+            if pool_key is not None and attempt == 0:
+                stream = self._pool.get(pool_key)
+            reused = stream is not None
+            if stream is None:
+                phase[0] = "connecting"
+                stream = await self.tcp_client.connect(
+                    target.host,
+                    target.port,
+                    af=af,
+                    ssl_options=tls,
+                    max_buffer_size=self.max_buffer_size,
+                    source_ip=request.network_interface,
+                    timeout=request.connect_timeout or None,
+                )
+            phase[0] = "request"
+            conn = HTTP1Connection(stream, True, params, f"{target.host}:{target.port}")
+            ex = Exchange(conn, request, discard)
+            try:
+                ok = await ex.send(start_line, HTTPHeaders(headers))
+            except HTTPOutputError as e:
+                stream.close()
+                raise ValueError(str(e)) from e
+            except BaseException:
+                stream.close()
+                raise
+            if ok:
+                if pool_key is not None and not stream.closed():
+                    self._pool.put(pool_key, stream)
+                else:
+                    stream.close()
+                return ex
+            error = stream.error
+            stream.close()
+            if (
+                reused
+                and ex.code is None
+                and request.method in _RETRYABLE_METHODS
+                and request.body_producer is None
+            ):
+                continue  # the server closed the idle connection: retry once, fresh
+            if isinstance(error, Exception) and not isinstance(error, StreamClosedError):
+                raise error
+            raise HTTPStreamClosedError("Connection closed")
+        raise AssertionError("unreachable")
+
+
+def _redirect_decision(url: str, location: str, decision: dict[str, Any]) -> bool:
+    """Decide whether to follow a redirect to ``location``; record why not."""
+    new_url = urllib.parse.urljoin(url, location)
+    try:
+        new_target = parse_target(new_url)
+    except ValueError as e:
+        decision["refused"] = f"Not following redirect: {e}"
+        return False
+    if urllib.parse.urlsplit(url).scheme.lower() == "https" and new_target.scheme == "http":
+        decision["refused"] = f"Refusing to follow a redirect from https to http ({new_url})"
+        return False
+    decision["url"] = new_url
+    return True
+
+
+def _redirected_request(current: Any, code: int, new_url: str, original: HTTPRequest) -> Any:
+    """The request for the next hop (Tornado's rules, plus credential stripping)."""
+    old = current.request
+    new = HTTPRequest.__new__(HTTPRequest)
+    new.__dict__.update(old.__dict__)
+    new.headers = HTTPHeaders(old.headers)
+    new.url = new_url
+    new.original_request = original
+    if "Host" in new.headers:
+        del new.headers["Host"]
+    method = old.method
+    # RFC 9110 §15.4: 303 means "GET it"; browsers (and Tornado) also turn a
+    # POST answered with 301 or 302 into a GET.
+    if (code in (301, 302) and method == "POST") or (code == 303 and method != "HEAD"):
+        new.method = "GET"
+        new.body = None
+        new.body_producer = None
+        for name in _BODY_HEADERS:
+            if name in new.headers:
+                del new.headers[name]
+    if parse_target(current.url).origin != parse_target(new_url).origin:
+        for name in _CREDENTIAL_HEADERS:
+            if name in new.headers:
+                del new.headers[name]
+        new.auth_username = new.auth_password = None
+        new.proxy_username = new.proxy_password = None
+    return _RequestProxy(new, current.defaults)
+
+
+def _map_error(e: Exception) -> BaseException:
+    """Turn lower-layer exceptions into what Tornado's client reports."""
+    if isinstance(e, StreamClosedError):
+        real = e.real_error
+        if isinstance(real, BaseException):
+            return real
+        return HTTPStreamClosedError("Stream closed")
+    if isinstance(e, HTTPInputError):
+        error = HTTPClientError(599, f"Malformed HTTP response: {e}")
+        error.__cause__ = e
+        return error
+    return e

@@ -1,0 +1,106 @@
+"""One request/response exchange on one connection: the client's message delegate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from squall.http1connection import HTTP1Connection
+from squall.httputil import (
+    HTTPHeaders,
+    HTTPMessageDelegate,
+    RequestStartLine,
+    ResponseStartLine,
+)
+
+
+class Exchange(HTTPMessageDelegate):
+    """Sends one request on an ``HTTP1Connection`` and collects the response.
+
+    Args:
+        conn: a client-side ``HTTP1Connection``.
+        request: the request (through the client's defaults).
+        discard: ``discard(code, headers)`` returns ``True`` when the response
+            body is not wanted (a redirect that will be followed, a digest
+            challenge that will be answered): callbacks are then not called.
+    """
+
+    def __init__(
+        self,
+        conn: HTTP1Connection,
+        request: Any,
+        discard: Callable[[int, HTTPHeaders], bool],
+    ) -> None:
+        self.conn = conn
+        self.request = request
+        self._discard_fn = discard
+        self.discarding = False
+        self.code: int | None = None
+        self.reason = ""
+        self.headers = HTTPHeaders()
+        self.chunks: list[bytes] = []
+        self.finished = False
+        self._body_sent = False
+
+    async def send(self, start_line: RequestStartLine, headers: HTTPHeaders) -> bool:
+        """Write the request and read the response.
+
+        Returns:
+            ``True`` once the response was read, ``False`` if the connection closed
+            first.
+
+        Raises:
+            HTTPInputError: a malformed response (from ``read_response``).
+            HTTPOutputError: the request head could not be written.
+        """
+        conn = self.conn
+        await conn.write_headers(start_line, headers)
+        if not self.request.expect_100_continue:
+            await self.write_body()
+        return await conn.read_response(self)
+
+    async def write_body(self) -> None:
+        """Write the body (``body`` or ``body_producer``) and finish the request."""
+        if self._body_sent:
+            return
+        self._body_sent = True
+        conn = self.conn
+        request = self.request
+        if request.body is not None:
+            await conn.write(request.body)
+        elif request.body_producer is not None:
+            await request.body_producer(conn.write)
+        conn.finish()
+
+    def headers_received(
+        self, start_line: RequestStartLine | ResponseStartLine, headers: HTTPHeaders
+    ) -> Any:
+        """Record the status and headers; run ``header_callback`` for a kept response."""
+        assert isinstance(start_line, ResponseStartLine)
+        if start_line.code == 100:
+            return self.write_body()  # our Expect: 100-continue was accepted
+        self.code = start_line.code
+        self.reason = start_line.reason
+        self.headers = headers
+        self.discarding = self._discard_fn(start_line.code, headers)
+        callback = self.request.header_callback
+        if callback is not None and not self.discarding:
+            callback(f"{start_line.version} {start_line.code} {start_line.reason}\r\n")
+            for name, value in headers.get_all():
+                callback(f"{name}: {value}\r\n")
+            callback("\r\n")
+        return None
+
+    def data_received(self, chunk: bytes) -> None:
+        """Collect a body chunk, or pass it to ``streaming_callback``."""
+        if self.discarding:
+            return
+        callback = self.request.streaming_callback
+        if callback is not None:
+            callback(chunk)
+        else:
+            self.chunks.append(chunk)
+
+    def finish(self) -> None:
+        """Note that the response is complete."""
+        self.finished = True
