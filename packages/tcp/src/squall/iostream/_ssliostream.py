@@ -342,6 +342,9 @@ class SSLIOStream(IOStream):
                 server_side=server_side,
                 server_hostname=None if server_side else self._server_hostname,
             )
+            if tls is None or (tls.is_closing() and not self._buffer):
+                # uvloop can report success for a peer that hung up mid-handshake.
+                raise ConnectionResetError("connection lost during the TLS handshake")
         except asyncio.CancelledError:
             raise
         except Exception as e:
@@ -350,9 +353,10 @@ class SSLIOStream(IOStream):
         finally:
             self._handshaking = False
             self._raw_transport = None
-        if tls is None:  # pragma: no cover - only a closing loop returns None
-            raise ConnectionAbortedError("the TLS transport was not created")
-        self._attach(tls)
+        if tls.is_closing():  # the peer sent data and closed at once: keep the data
+            self._transport = tls
+        else:
+            self._attach(tls)
         self._handshake_done = True
         future = self._handshake_future
         if future is not None and not future.done():
