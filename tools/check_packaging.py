@@ -3,9 +3,9 @@
 Fails (exit 1) on: version drift between distributions; a squall dependency not
 pinned ``==`` to that one version; a ``squall/__init__.py`` in any wheel or sdist
 (it would break the PEP 420 namespace); a module without ``__init__.py`` or
-``py.typed`` in its wheel. Then installs each wheel alone (its squall
-dependencies resolved only from the freshly built wheels) in a fresh venv and
-imports every module it and its dependencies own.
+``py.typed`` in its wheel. Then installs each wheel alone in a fresh venv (its
+squall dependencies resolved from the freshly built wheels, third-party ones
+from the index) and imports every module it and its dependencies own.
 
 Usage: ``python tools/check_packaging.py --outdir DIR`` (``nox -s packaging``).
 """
@@ -72,7 +72,9 @@ def check_install_alone(
         venv = Path(tmp) / "venv"
         _run("uv", "venv", "-q", "--python", sys.executable, str(venv))
         python = str(venv / "bin" / "python")
-        _run("uv", "pip", "install", "-q", "--python", python, "--no-index",
+        # squall's own distributions exist only in outdir (they are not on PyPI);
+        # third-party dependencies (idna, ...) come from the index as for a user.
+        _run("uv", "pip", "install", "-q", "--python", python,
              "--find-links", str(outdir), dist.name)  # fmt: skip
         modules = [m for d in workspace.closure(dist.folder, dists) for m in d.modules]
         script = "import importlib\n" + "".join(
