@@ -6,6 +6,7 @@
   and its declared squall dependencies (non-editable), plus the test tools; runs
   ``tests/<folder>/``. An undeclared or upward import fails here.
 - ``tests_uvloop(<folder>)``: the same for ioloop and locks, on uvloop loops.
+- ``tests_with_pytest_asyncio``: the pytest plugin beside pytest-asyncio.
 - ``tests_full-3.11/3.12/3.13``: every distribution, the whole suite but the slow tests.
 - ``slow``: the slow tests (fresh-venv installs, load runs).
 - ``typecheck``, ``lint``, ``layers``, ``packaging``, ``docs``.
@@ -68,6 +69,18 @@ def tests_uvloop(session: nox.Session, dist: str) -> None:
     )
     session.env["SQUALL_TEST_LOOP"] = "uvloop"
     _pytest(session, f"tests/{dist}", "-m", "not slow", "-p", "no:cacheprovider")
+
+
+@nox.session
+def tests_with_pytest_asyncio(session: nox.Session) -> None:
+    """squall-testing's pytest plugin with pytest-asyncio installed beside it."""
+    session.install(
+        *(str(d.path) for d in workspace.closure("testing", DISTS)),
+        *_group("test"),
+        "pytest-asyncio>=1.0",
+    )
+    # The key is only known (and required) where pytest-asyncio is installed.
+    _pytest(session, "tests/testing", "-o", "asyncio_default_fixture_loop_scope=function")
 
 
 @nox.session(python=PYTHONS)

@@ -284,7 +284,12 @@ def test_connect_refused_raises_oserror() -> None:
         {"url": "ftp://127.0.0.1/"},
         {"url": "http://127.0.0.1:1/", "method": "POST"},
         {"url": "http://127.0.0.1:1/", "body": b"x"},
-        {"url": "http://127.0.0.1:1/", "proxy_host": "127.0.0.1", "proxy_port": 3128},
+        {
+            "url": "http://127.0.0.1:1/",
+            "proxy_host": "127.0.0.1",
+            "proxy_port": 3128,
+            "proxy_auth_mode": "ntlm",
+        },
     ],
 )
 def test_unsafe_or_invalid_requests_raise_value_error_before_sending(kwargs: Any) -> None:

@@ -1,30 +1,18 @@
-"""The stream conformance suite (streamconformance.py) on IOStream over loopback TCP."""
+"""The stream conformance suite (squall.testing.streams) on IOStream over loopback TCP."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import socket
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from squall.iostream import BaseIOStream, IOStream
 
-
-def load_suite() -> ModuleType:
-    # --import-mode=importlib puts no test folder on sys.path: load it by path.
-    path = Path(__file__).with_name("streamconformance.py")
-    spec = importlib.util.spec_from_file_location("tcp_streamconformance", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-suite = load_suite()
+# The suite is public API of squall-testing; the isolated tests(tcp) session
+# installs squall-tcp alone, and tests/testing runs the suite there too.
+suite = pytest.importorskip("squall.testing.streams")
 
 
 def tcp_pair() -> tuple[socket.socket, socket.socket]:

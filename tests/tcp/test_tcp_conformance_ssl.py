@@ -1,4 +1,4 @@
-"""The stream conformance suite (streamconformance.py) on SSLIOStream, both sides.
+"""The stream conformance suite (squall.testing.streams) on SSLIOStream, both sides.
 
 Pairs come from a TLS TCPServer plus SSLIOStream.connect (server and client
 sides, each as sender and as receiver) and from IOStream.start_tls on both ends.
@@ -8,11 +8,8 @@ Certificates from trustme.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import socket
 import ssl
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,18 +18,9 @@ import trustme
 from squall.iostream import BaseIOStream, IOStream, SSLIOStream
 from squall.tcpserver import TCPServer
 
-
-def load_suite() -> ModuleType:
-    # --import-mode=importlib puts no test folder on sys.path: load it by path.
-    path = Path(__file__).with_name("streamconformance.py")
-    spec = importlib.util.spec_from_file_location("tcp_streamconformance_ssl", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-suite = load_suite()
+# The suite is public API of squall-testing; the isolated tests(tcp) session
+# installs squall-tcp alone, and tests/testing runs the suite there too.
+suite = pytest.importorskip("squall.testing.streams")
 
 _CA = trustme.CA()
 SERVER_CTX = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from squall.http1connection import _client
 from squall.http1connection._errors import HTTPParseError
+from squall.http1connection._gzip import GzipMessageDelegate
 from squall.http1connection._params import DEFAULT_MAX_BODY_SIZE, HTTP1ConnectionParameters
 from squall.http1connection._parser import DEFAULT_MAX_REQUEST_LINE, RequestParser
+from squall.http1connection._parser_api import RequestParserAPI
 from squall.httputil import (
     HTTPConnection,
     HTTPHeaders,
@@ -22,10 +25,25 @@ from squall.httputil import (
     responses,
 )
 from squall.httputil._abnf import content_length_re, field_name_re, unsafe_output_char_re
-from squall.iostream import IOStream, StreamClosedError
+from squall.iostream import IOStream, SSLIOStream, StreamClosedError
 from squall.log import app_log, gen_log
 
 _READ_SIZE = 64 * 1024
+_LINGER_READ_SIZE = 256 * 1024
+
+
+class _SilentCloseError(Exception):
+    """No request started in time: close the connection without a response."""
+
+
+def _earliest(*deadlines: float | None) -> float | None:
+    """The earliest of the given loop times (``None``: no deadline)."""
+    present = [d for d in deadlines if d is not None]
+    return min(present) if present else None
+
+
+def _after(now: float, timeout: float | None) -> float | None:
+    return None if timeout is None else now + timeout
 
 
 def _connection_tokens(headers: HTTPHeaders) -> set[str]:
@@ -82,7 +100,7 @@ class HTTP1Connection(HTTPConnection):
             else DEFAULT_MAX_BODY_SIZE
         )
         self._body_timeout = self.params.body_timeout
-        self._parser: RequestParser | None = None
+        self._parser: RequestParserAPI | None = None
         self._detached = False
         self._read_finished = False
         self._write_finished = False
@@ -128,12 +146,23 @@ class HTTP1Connection(HTTPConnection):
     def detach(self) -> IOStream:
         """Take over the stream (e.g. for WebSocket); this connection stops using it.
 
+        Bytes the peer sent after the request head that this connection had
+        already received (for example the first WebSocket frames, sent by an eager
+        client together with its Upgrade request) are put back at the front of the
+        stream's read buffer, so the new owner reads every byte after the head.
+
         Returns:
-            The ``IOStream``. Bytes the peer sent after the request head that were
-            already read are lost (clients wait for the response before sending).
+            The ``IOStream``.
         """
         self._clear_callbacks()
         self._detached = True
+        parser = self._parser
+        if parser is not None:
+            leftover = parser.take_buffered()
+            if leftover:
+                # squall-tcp has no public "unread": prepend to the stream's buffer
+                # (no read is pending now, so no read future must be re-checked).
+                self.stream._buffer[:0] = leftover
         if not self._finish_future.done():
             self._finish_future.set_result(None)
         return self.stream
@@ -199,7 +228,7 @@ class HTTP1Connection(HTTPConnection):
 
     # -- reading (server side) ------------------------------------------------------
 
-    def _get_parser(self) -> RequestParser:
+    def _get_parser(self) -> RequestParserAPI:
         if self._parser is None:
             self._parser = RequestParser(
                 max_request_line=min(DEFAULT_MAX_REQUEST_LINE, self.params.max_header_size),
@@ -207,18 +236,44 @@ class HTTP1Connection(HTTPConnection):
             )
         return self._parser
 
-    async def _fill(self, parser: RequestParser) -> None:
+    async def _fill(self, parser: RequestParserAPI) -> None:
         parser.feed(await self.stream.read_bytes(_READ_SIZE, partial=True))
 
-    def _start_timer(self, timeout: float | None, what: str) -> asyncio.TimerHandle | None:
-        if timeout is None:
-            return None
+    async def _read_head(self, parser: RequestParserAPI) -> tuple[RequestStartLine, HTTPHeaders]:
+        """Wait for the next request head under the idle and header timeouts.
 
-        def expire() -> None:
-            gen_log.info("Timeout reading %s from %s", what, self.context)
-            self.stream.close()
-
-        return asyncio.get_running_loop().call_later(timeout, expire)
+        Before the first byte: ``idle_timeout`` (first request) or
+        ``keep_alive_timeout`` (later ones), then ``_SilentCloseError``. From the
+        first byte: ``header_read_timeout``, then 408. ``header_timeout`` (Tornado's
+        ``idle_connection_timeout``) bounds the whole wait, then closes silently.
+        """
+        head = parser.next_head()
+        if head is not None:
+            return head
+        params = self.params
+        loop = asyncio.get_running_loop()
+        overall = _after(loop.time(), params.header_timeout)
+        if not parser.buffered:
+            idle = params.idle_timeout if parser.heads == 0 else params.keep_alive_timeout
+            try:
+                async with asyncio.timeout_at(_earliest(overall, _after(loop.time(), idle))):
+                    await self._fill(parser)
+            except TimeoutError:
+                raise _SilentCloseError from None
+            head = parser.next_head()
+        if head is None:
+            read_deadline = _after(loop.time(), params.header_read_timeout)
+            deadline = _earliest(overall, read_deadline)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    while head is None:
+                        await self._fill(parser)
+                        head = parser.next_head()
+            except TimeoutError:
+                if deadline == read_deadline:
+                    raise HTTPParseError("timed out reading the request head", 408) from None
+                raise _SilentCloseError from None  # Tornado: header_timeout just closes
+        return head
 
     async def _read_message(self, delegate: HTTPMessageDelegate) -> bool:
         """Read one request, feed it to ``delegate`` and wait for its response.
@@ -229,22 +284,24 @@ class HTTP1Connection(HTTPConnection):
         parser = self._get_parser()
         need_delegate_close = False
         try:
-            head = parser.next_head()
-            if head is None:
-                timer = self._start_timer(self.params.header_timeout, "request head")
-                try:
-                    while head is None:
-                        await self._fill(parser)
-                        head = parser.next_head()
-                finally:
-                    if timer is not None:
-                        timer.cancel()
-            start_line, headers = head
+            start_line, headers = await self._read_head(parser)
             self._request_start_line = start_line
             self._request_headers = headers
-            self._disconnect_on_finish = self.no_keep_alive or not self._can_keep_alive(
-                start_line, headers
+            max_requests = self.params.max_requests
+            self._disconnect_on_finish = (
+                self.no_keep_alive
+                or not self._can_keep_alive(start_line, headers)
+                or (max_requests is not None and parser.heads >= max_requests)
             )
+            if self.params.decompress:
+                # max_body_size counts decompressed bytes (read when they arrive, so
+                # set_max_body_size in headers_received applies).
+                if isinstance(delegate, GzipMessageDelegate):
+                    delegate.set_max_body_size(self._current_max_body_size)
+                else:
+                    delegate = GzipMessageDelegate(
+                        delegate, self.params.chunk_size, self._current_max_body_size
+                    )
             need_delegate_close = True
             result = delegate.headers_received(start_line, headers)
             if result is not None:
@@ -277,8 +334,14 @@ class HTTP1Connection(HTTPConnection):
                 return False
             return not (self._disconnect_on_finish or self.stream.closed())
         except HTTPInputError as e:
-            gen_log.info("Malformed HTTP request from %s: %s", self.context, e)
-            await self._send_error(getattr(e, "code", 400))
+            gen_log.info("Bad HTTP request from %s: %s", self.context, e)
+            code = getattr(e, "code", 400)
+            # After a 408 the peer is slow, not sending: lingering would only wait.
+            if await self._send_error(code) and code != 408:
+                await self._linger()
+            self.close()
+            return False
+        except _SilentCloseError:
             self.close()
             return False
         except StreamClosedError:
@@ -296,30 +359,36 @@ class HTTP1Connection(HTTPConnection):
                     app_log.error("Uncaught exception in on_connection_close", exc_info=True)
             self._clear_callbacks()
 
-    async def _read_body(self, parser: RequestParser, delegate: HTTPMessageDelegate) -> None:
+    def _current_max_body_size(self) -> int:
+        return self._max_body_size
+
+    async def _read_body(self, parser: RequestParserAPI, delegate: HTTPMessageDelegate) -> None:
+        """Feed the body to ``delegate`` under ``body_timeout`` and ``body_idle_timeout``."""
         chunk_size = self.params.chunk_size
+        idle_timeout = self.params.body_idle_timeout
+        loop = asyncio.get_running_loop()
+        overall = _after(loop.time(), self._body_timeout)
         received = 0
-        timer = None
-        try:
-            while True:
-                data, done = parser.read_body(chunk_size)
-                if data:
-                    received += len(data)
-                    if received > self._max_body_size:
-                        raise HTTPParseError("request body too large", 413)
-                    if not self._write_finished:
-                        result = delegate.data_received(data)
-                        if result is not None:
-                            await result
-                if done:
-                    return
-                if not data:
-                    if timer is None:
-                        timer = self._start_timer(self._body_timeout, "request body")
-                    await self._fill(parser)
-        finally:
-            if timer is not None:
-                timer.cancel()
+        while True:
+            data, done = parser.read_body(chunk_size)
+            if data:
+                received += len(data)
+                if received > self._max_body_size:
+                    raise HTTPParseError("request body too large", 413)
+                if not self._write_finished:
+                    result = delegate.data_received(data)
+                    if result is not None:
+                        await result
+            if done:
+                return
+            if not data:
+                try:
+                    async with asyncio.timeout_at(
+                        _earliest(overall, _after(loop.time(), idle_timeout))
+                    ):
+                        await self._fill(parser)
+                except TimeoutError:
+                    raise HTTPParseError("timed out reading the request body", 408) from None
 
     def _can_keep_alive(self, start_line: RequestStartLine, headers: HTTPHeaders) -> bool:
         """RFC 9112 §9.3: 1.1 persists unless ``close``; 1.0 only with ``keep-alive``."""
@@ -328,14 +397,48 @@ class HTTP1Connection(HTTPConnection):
             return "close" not in tokens
         return "keep-alive" in tokens
 
-    async def _send_error(self, code: int) -> None:
+    async def _send_error(self, code: int) -> bool:
+        """Write a bodiless error response; return ``True`` once it reached the kernel."""
         if self._response_started or self.stream.closed():
-            return
+            return False
         self._response_started = True
         reason = responses.get(code, "Unknown")
         data = f"HTTP/1.1 {code} {reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-        with contextlib.suppress(StreamClosedError):
+        try:
             await self.stream.write(data.encode("ascii"))
+        except StreamClosedError:
+            return False
+        return True
+
+    async def _linger(self) -> None:
+        """Lingering close after an error response (what Apache httpd and nginx do).
+
+        Closing a socket whose receive buffer still holds unread data makes the
+        kernel send a TCP reset, and a reset can destroy the error response in the
+        client's receive buffer before the client reads it (a client still
+        uploading a body it was refused typically reads only once it has sent it
+        all). So: half-close (send FIN, so the client sees the end of the
+        response), then read and discard what the client still sends, for at most
+        ``linger_timeout`` seconds and ``linger_max_bytes`` bytes, or until it
+        closes its side. On TLS streams there is no half-close (a raw FIN would cut
+        the TLS session); they only drain.
+        """
+        timeout = self.params.linger_timeout
+        stream = self.stream
+        if not timeout or stream.closed():
+            return
+        if self._parser is not None:
+            self._parser.take_buffered()
+        sock = getattr(stream, "socket", None)
+        if sock is not None and not isinstance(stream, SSLIOStream):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_WR)
+        left = self.params.linger_max_bytes
+        with contextlib.suppress(TimeoutError, StreamClosedError):
+            async with asyncio.timeout(timeout):
+                while left > 0:
+                    data = await stream.read_bytes(min(left, _LINGER_READ_SIZE), partial=True)
+                    left -= len(data)
 
     # -- writing --------------------------------------------------------------------
 

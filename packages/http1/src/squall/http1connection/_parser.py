@@ -1,10 +1,11 @@
 """Sans-IO HTTP/1.1 request parser: bytes in, start line + headers + body chunks out.
 
-``RequestParser`` is the only interface the connection uses, so a C implementation
-with the same methods can replace it. It never blocks and never loops per byte in
-Python: the head is found with ``bytearray.find`` (resuming where the last search
-stopped, so feeding one byte at a time stays linear), split with ``str.split`` and
-checked with the anchored regexes of ``squall.httputil._abnf``.
+``RequestParser`` implements ``_parser_api.RequestParserAPI``, the only
+interface the connection uses, so a C implementation of it can replace this one.
+It never blocks and never loops per byte in Python: the head is found with
+``bytearray.find`` (resuming where the last search stopped, so feeding one byte at
+a time stays linear), split with ``str.split`` and checked with the anchored
+regexes of ``squall.httputil._abnf``.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ class RequestParser:
         self._remaining = 0  # bytes left in the Content-Length body or current chunk
         #: Body length of the current request (``None``: chunked).
         self.content_length: int | None = 0
+        self._heads = 0
 
     def feed(self, data: bytes) -> None:
         """Append bytes received from the peer.
@@ -169,6 +171,23 @@ class RequestParser:
     def buffered(self) -> int:
         """Number of received bytes not yet consumed (``int``)."""
         return len(self._buf)
+
+    @property
+    def heads(self) -> int:
+        """Number of request heads returned by ``next_head`` so far (``int``)."""
+        return self._heads
+
+    def take_buffered(self) -> bytes:
+        """Return, and forget, every received byte not consumed yet.
+
+        Returns:
+            The unconsumed bytes (after a head: the start of its body, or the
+            bytes the peer sent after an Upgrade request).
+        """
+        data = bytes(self._buf)
+        self._buf.clear()
+        self._scan = self._line_scan = 0
+        return data
 
     @property
     def in_head(self) -> bool:
@@ -207,6 +226,8 @@ class RequestParser:
                 return None
             if end > self.max_request_line:
                 raise HTTPParseError("request line too long", 414)
+            if buf.find(b"\n", 0, end) >= 0:  # fail as early as a byte-by-byte feed would
+                raise HTTPParseError("bare LF in request line")
             self._line_done = True
             self._scan = end
         start = self._scan
@@ -228,6 +249,7 @@ class RequestParser:
         start_line, headers = parse_request_head(block, self.max_fields)
         length = request_body_length(start_line, headers)
         self.content_length = length
+        self._heads += 1
         if length is None:
             self._state = _CHUNK_SIZE
         elif length:

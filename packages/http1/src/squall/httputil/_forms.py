@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import urllib.parse
+from typing import Any
+
+import multipart  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 from squall.httputil._errors import HTTPInputError
 from squall.httputil._headers import HTTPHeaders
@@ -96,61 +99,107 @@ def _parse_header(line: str) -> tuple[str, dict[str, str]]:
     return value, params
 
 
+#: Most parts accepted in one ``multipart/form-data`` body (more: 400).
+DEFAULT_MAX_PARTS = 1000
+#: Largest header section of one part, in bytes (more: 400).
+DEFAULT_MAX_PART_HEADER_SIZE = 8 * 1024
+#: Most header lines in one part (``Content-Disposition``, ``Content-Type``, ...).
+_MAX_PART_HEADER_COUNT = 16
+
+
 def parse_multipart_form_data(
     boundary: bytes,
     data: bytes,
     arguments: dict[str, list[bytes]],
     files: dict[str, list[HTTPFile]],
+    *,
+    max_parts: int = DEFAULT_MAX_PARTS,
+    max_part_header_size: int = DEFAULT_MAX_PART_HEADER_SIZE,
 ) -> None:
     """Parse a ``multipart/form-data`` body (RFC 7578) into ``arguments`` and ``files``.
 
     Follows Tornado's ``parse_multipart_form_data``: parts with a ``filename``
-    parameter become :class:`HTTPFile` entries in ``files``; others are appended
-    to ``arguments[name]`` as ``bytes``. Runs in time linear in ``len(data)``.
+    parameter become :class:`HTTPFile` entries in ``files`` (``content_type``
+    defaults to ``application/unknown``); others are appended to
+    ``arguments[name]`` as ``bytes``. The framing is parsed by the streaming
+    parser of the `multipart <https://pypi.org/project/multipart/>`_ package, in
+    time linear in ``len(data)``. The whole body is checked before anything is
+    added, and the first problem stops parsing with a single ``HTTPInputError``
+    (so a body of 10,000 bad parts costs one error, never one log line per part),
+    like the part-count and part-header limits Tornado 6.5 added.
 
     Args:
         boundary: the ``boundary`` parameter of the Content-Type (quotes allowed).
         data: the whole request body.
         arguments: ``{name: [bytes]}`` updated in place.
         files: ``{name: [HTTPFile]}`` updated in place.
+        max_parts: most parts accepted (``int``).
+        max_part_header_size: largest header section of one part, in bytes.
 
     Raises:
-        HTTPInputError: no final boundary, a part without a header block, a part
-            that is not ``form-data`` or has no ``name``, or malformed part headers.
+        HTTPInputError: an empty boundary, a missing final boundary, a part without
+            a header block, a part that is not ``form-data`` or has no ``name``,
+            malformed or oversized part headers, or more than ``max_parts`` parts.
     """
     if boundary.startswith(b'"') and boundary.endswith(b'"') and len(boundary) >= 2:
         boundary = boundary[1:-1]
     if not boundary:
         raise HTTPInputError("invalid multipart/form-data: empty boundary")
-    final = data.rfind(b"--" + boundary + b"--")
-    if final == -1:
-        raise HTTPInputError("invalid multipart/form-data: no final boundary found")
-    delimiter = b"--" + boundary + b"\r\n"
-    for part in data[:final].split(delimiter):
-        if not part:
-            continue
-        eoh = part.find(b"\r\n\r\n")
-        if eoh == -1:
-            raise HTTPInputError("invalid multipart/form-data: missing headers")
-        try:
-            headers = HTTPHeaders.parse(part[:eoh].decode("utf-8"))
-        except UnicodeDecodeError as e:
-            raise HTTPInputError("invalid multipart/form-data: bad header encoding") from e
-        disposition, params = _parse_header(headers.get("Content-Disposition", ""))
-        if disposition != "form-data" or not part.endswith(b"\r\n"):
-            raise HTTPInputError("invalid multipart/form-data")
-        name = params.get("name")
-        if not name:
-            raise HTTPInputError("invalid multipart/form-data: part has no name")
-        value = part[eoh + 4 : -2]
-        filename = params.get("filename")
-        if filename:
-            content_type = headers.get("Content-Type", "application/unknown")
-            files.setdefault(name, []).append(
-                HTTPFile(filename=filename, body=value, content_type=content_type)
-            )
-        else:
-            arguments.setdefault(name, []).append(value)
+    new_args: list[tuple[str, bytes]] = []
+    new_files: list[tuple[str, HTTPFile]] = []
+    try:
+        parser = multipart.PushMultipartParser(
+            boundary,
+            max_header_size=max_part_header_size,
+            max_header_count=_MAX_PART_HEADER_COUNT,
+            max_segment_count=max_parts,
+        )
+        segment: Any = None
+        body: list[bytes] = []
+        for chunk in (data, b""):
+            if not chunk and parser.closed:
+                break
+            for event in parser.parse(chunk):
+                if isinstance(event, multipart.MultipartSegment):
+                    segment, body = event, []
+                elif event is not None:
+                    body.append(event)
+                else:
+                    _add_part(segment, b"".join(body), new_args, new_files)
+        if not parser.closed:
+            raise HTTPInputError("invalid multipart/form-data: no final boundary found")
+    except multipart.MultipartError as e:
+        raise HTTPInputError(f"invalid multipart/form-data: {e}") from None
+    for name, value in new_args:
+        arguments.setdefault(name, []).append(value)
+    for name, file in new_files:
+        files.setdefault(name, []).append(file)
+
+
+def _add_part(
+    segment: Any,
+    value: bytes,
+    new_args: list[tuple[str, bytes]],
+    new_files: list[tuple[str, HTTPFile]],
+) -> None:
+    """Sort one complete part into arguments or files (RFC 7578 §4.2, §4.4)."""
+    headers = HTTPHeaders()
+    for name, header_value in segment.headerlist:
+        headers.add(name, header_value)
+    disposition, params = _parse_header(headers.get("Content-Disposition", ""))
+    if disposition.lower() != "form-data":
+        raise HTTPInputError("invalid multipart/form-data: part is not form-data")
+    name = params.get("name")
+    if not name:
+        raise HTTPInputError("invalid multipart/form-data: part has no name")
+    filename = params.get("filename")
+    if filename:
+        content_type = headers.get("Content-Type", "application/unknown")
+        new_files.append(
+            (name, HTTPFile(filename=filename, body=value, content_type=content_type))
+        )
+    else:
+        new_args.append((name, value))
 
 
 def parse_body_arguments(

@@ -7,7 +7,7 @@ import copy
 import http.cookies
 import ssl
 import time
-from typing import Any
+from typing import Any, cast
 
 from squall.httputil._forms import HTTPFile, parse_body_arguments, parse_qs_bytes
 from squall.httputil._headers import HTTPHeaders
@@ -137,7 +137,8 @@ class HTTPServerRequest:
     def get_ssl_certificate(self, binary_form: bool = False) -> dict[str, Any] | bytes | None:
         """Return the client's TLS certificate, if one was verified.
 
-        Follows Tornado: ``ssl.SSLSocket.getpeercert`` of the connection's socket;
+        Follows Tornado: ``ssl.SSLSocket.getpeercert``, asked of the connection's
+        ``SSLIOStream`` (``get_ssl_certificate``) or of an ``ssl.SSLSocket``;
         ``None`` on plain TCP or when no certificate was requested.
 
         Args:
@@ -147,6 +148,12 @@ class HTTPServerRequest:
             ``dict``, ``bytes`` or ``None``.
         """
         stream = getattr(self.connection, "stream", None)
+        get_certificate = getattr(stream, "get_ssl_certificate", None)
+        if get_certificate is not None:  # SSLIOStream: TLS lives in the transport
+            try:
+                return cast("dict[str, Any] | bytes | None", get_certificate(binary_form))
+            except (ssl.SSLError, ValueError):
+                return None
         sock = getattr(stream, "socket", None)
         if not isinstance(sock, ssl.SSLSocket):
             return None

@@ -127,8 +127,10 @@ class AsyncHTTPClient(Configurable):
             request = HTTPRequest(url=request, **kwargs)
         elif kwargs:
             raise ValueError("kwargs can't be used if request is an HTTPRequest object")
-        # The client may modify the headers (Host, Authorization...): work on a copy.
-        request.headers = HTTPHeaders(request.headers)
+        else:
+            # The client may modify the headers (Host, Authorization...): work on a
+            # copy of the caller's (a request made here from a URL is ours already).
+            request.headers = HTTPHeaders(request.headers)
         proxy = _RequestProxy(request, self.defaults)
         future: asyncio.Future[HTTPResponse] = asyncio.get_running_loop().create_future()
 

@@ -57,11 +57,15 @@ class HTTPRequest:
         header_callback: called with each header line (``str``, with ``\\r\\n``):
             the status line, each field, then ``"\\r\\n"``.
         prepare_curl_callback: accepted for compatibility; unused (no curl client).
-        proxy_host: HTTP proxy host (not supported by the simple client yet).
-        proxy_port: HTTP proxy port.
-        proxy_username: proxy user name.
+        proxy_host: HTTP proxy host: ``http://`` URLs are sent to it in
+            absolute-form, ``https://`` ones through a ``CONNECT`` tunnel
+            (RFC 9110 §9.3.6).
+        proxy_port: HTTP proxy port (``int``; required with ``proxy_host``).
+        proxy_username: proxy user name (sent only to the proxy, as
+            ``Proxy-Authorization``).
         proxy_password: proxy password.
-        proxy_auth_mode: ``"basic"`` or ``"digest"``.
+        proxy_auth_mode: ``"basic"`` (default) or ``"digest"`` (one ``407``
+            challenge is answered).
         allow_nonstandard_methods: allow a body with any method (and no body with
             POST, PUT and PATCH).
         validate_cert: verify the server's TLS certificate and host name.
@@ -186,13 +190,19 @@ class _RequestProxy:
     """An ``HTTPRequest`` seen through the client's defaults (Tornado's ``_RequestProxy``)."""
 
     def __init__(self, request: HTTPRequest, defaults: dict[str, Any] | None) -> None:
+        # Arguments the request sets are final: resolve them now, in one pass.
+        resolved = self.__dict__
+        for name, value in vars(request).items():
+            if value is not None and name[0] != "_":
+                resolved[name] = value
         self.request = request
         self.defaults = defaults
 
     def __getattr__(self, name: str) -> Any:
+        # Only called for names not yet resolved: the value is then cached on the
+        # proxy (a request must not be modified once passed to fetch, as in Tornado).
         value = getattr(self.request, name)
-        if value is not None:
-            return value
-        if self.defaults is not None:
-            return self.defaults.get(name, None)
-        return None
+        if value is None and self.defaults is not None:
+            value = self.defaults.get(name, None)
+        self.__dict__[name] = value
+        return value

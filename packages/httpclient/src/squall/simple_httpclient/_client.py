@@ -30,6 +30,7 @@ from squall.simple_httpclient._auth import digest_auth_header, parse_digest_chal
 from squall.simple_httpclient._exchange import Exchange
 from squall.simple_httpclient._pool import ConnectionPool
 from squall.simple_httpclient._prepare import (
+    DEFAULT_USER_AGENT,
     Target,
     build_headers,
     check_request,
@@ -37,6 +38,7 @@ from squall.simple_httpclient._prepare import (
     parse_target,
     tls_settings,
 )
+from squall.simple_httpclient._proxy import Proxy, digest_challenge, open_tunnel, proxy_for
 from squall.tcpclient import TCPClient
 
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -62,7 +64,14 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
     ``Connection: close``; redirects never carry ``Authorization``, ``Cookie`` or
     ``Proxy-Authorization`` to another origin and never go from https to http;
     ``auth_mode="digest"`` is supported; decompressed bodies count against
-    ``max_body_size``. HTTP proxies are not supported yet (``proxy_host`` raises).
+    ``max_body_size``; HTTP proxies are supported (Tornado supports them only with
+    its curl client): ``http://`` requests are sent to the proxy in absolute-form,
+    ``https://`` ones through a ``CONNECT`` tunnel with TLS to the origin inside it,
+    and ``proxy_auth_mode`` may be ``"basic"`` or ``"digest"``. The proxy
+    credentials only ever reach the proxy (in a tunnel, only the ``CONNECT``
+    carries them; a ``Proxy-Authorization`` set in ``headers`` is not sent to an
+    https origin), and pooled connections are keyed with the proxy and its
+    credentials.
 
     Args:
         max_clients: most concurrent requests.
@@ -119,6 +128,8 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         self._pool = ConnectionPool(idle_connection_timeout, self.max_connections_per_host)
         self._per_host: collections.Counter[Any] = collections.Counter()
         self._tasks: set[asyncio.Task[HTTPResponse]] = set()
+        # Connection parameters by (no_keep_alive, decompress): built once each.
+        self._params: dict[tuple[bool, bool], HTTP1ConnectionParameters] = {}
 
     def close(self) -> None:
         """Close idle pooled connections, the resolver (if the client made it) and the client.
@@ -139,14 +150,16 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         """Queue ``request``; ``callback(response)`` runs once it completes or fails."""
         key = object()
         self.queue.append((key, request, callback, self._host_key(request)))
-        timeouts = [t for t in (request.connect_timeout, request.request_timeout) if t]
-        handle = None
-        if timeouts:
-            handle = asyncio.get_running_loop().call_later(
-                min(timeouts), self._on_timeout, key, "in request queue"
-            )
-        self.waiting[key] = (request, callback, handle)
+        self.waiting[key] = (request, callback, None)
         self._process_queue()
+        if key in self.waiting:
+            # Still queued: fail it if it waits longer than its timeouts allow.
+            timeouts = [t for t in (request.connect_timeout, request.request_timeout) if t]
+            if timeouts:
+                handle = asyncio.get_running_loop().call_later(
+                    min(timeouts), self._on_timeout, key, "in request queue"
+                )
+                self.waiting[key] = (request, callback, handle)
         if self.queue:
             gen_log.debug(
                 "max_clients limit reached, request queued. %d active, %d queued requests.",
@@ -237,14 +250,35 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         redirects_left = current.max_redirects or 0
         digest: str | None = None
         digest_tried = False
+        proxy_challenge: dict[str, str] | None = None
+        proxy_digest_tried = False
         while True:
             check_request(current)
-            if current.proxy_host:
-                raise ValueError("HTTP proxies are not supported by SimpleAsyncHTTPClient yet")
+            proxy = proxy_for(current)
             target = parse_target(current.url)
             headers = build_headers(current, target)
             if digest is not None:
                 headers["Authorization"] = digest
+            request_target = target.path
+            if proxy is not None:
+                # A user-set Proxy-Authorization is meant for the proxy: never
+                # let it through a tunnel to the origin.
+                if "Proxy-Authorization" in headers and target.scheme == "https":
+                    del headers["Proxy-Authorization"]
+                if target.scheme == "http":
+                    # RFC 9112 §3.2.2: absolute-form to a proxy.
+                    request_target = f"http://{target.netloc}{target.path}"
+                    auth = proxy.authorization(current.method, request_target, proxy_challenge)
+                    if auth is not None:
+                        headers["Proxy-Authorization"] = auth
+            wants_proxy_digest = (
+                proxy is not None
+                and target.scheme == "http"
+                and proxy.username is not None
+                and proxy.auth_mode == "digest"
+                and not proxy_digest_tried
+                and current.body_producer is None
+            )
             follow = bool(current.follow_redirects) and redirects_left > 0
             creds = credentials(current, target)
             wants_digest = (
@@ -262,8 +296,14 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                 current: Any = current,
                 follow: bool = follow,
                 wants_digest: bool = wants_digest,
+                wants_proxy_digest: bool = wants_proxy_digest,
                 decision: dict[str, Any] = decision,
             ) -> bool:
+                if code == 407 and wants_proxy_digest:
+                    challenge = digest_challenge(hdrs)
+                    if challenge is not None:
+                        decision["proxy_challenge"] = challenge
+                        return True
                 if code == 401 and wants_digest:
                     for value in hdrs.get_list("WWW-Authenticate"):
                         challenge = parse_digest_challenge(value)
@@ -274,8 +314,12 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                     return _redirect_decision(current.url, hdrs["Location"], decision)
                 return False
 
-            ex = await self._exchange(current, target, headers, discard)
+            ex = await self._exchange(current, target, headers, discard, proxy, request_target)
             assert ex.code is not None
+            if "proxy_challenge" in decision:
+                proxy_digest_tried = True
+                proxy_challenge = decision["proxy_challenge"]
+                continue
             if "challenge" in decision and creds is not None:
                 digest_tried = True
                 digest = digest_auth_header(
@@ -287,6 +331,7 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                 current = _redirected_request(current, ex.code, decision["url"], original)
                 redirects_left -= 1
                 digest, digest_tried = None, False
+                proxy_challenge, proxy_digest_tried = None, False
                 continue
             loop = asyncio.get_running_loop()
             body = b"" if current.streaming_callback is not None else b"".join(ex.chunks)
@@ -305,30 +350,36 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                 error=error,
             )
 
-    async def _exchange(
+    async def _exchange(  # noqa: PLR0917
         self,
         request: Any,
         target: Target,
         headers: HTTPHeaders,
         discard: Callable[[int, HTTPHeaders], bool],
+        proxy: Proxy | None,
+        request_target: str,
     ) -> Exchange:
         phase = ["connecting"]
         timeout = request.request_timeout or None
         try:
             async with asyncio.timeout(timeout):
-                return await self._exchange_on_stream(request, target, headers, discard, phase)
+                return await self._exchange_on_stream(
+                    request, target, headers, discard, phase, proxy, request_target
+                )
         except TimeoutError:
             if phase[0] == "connecting":
                 raise HTTPTimeoutError("Timeout while connecting") from None
             raise HTTPTimeoutError("Timeout during request") from None
 
-    async def _exchange_on_stream(
+    async def _exchange_on_stream(  # noqa: PLR0917
         self,
         request: Any,
         target: Target,
         headers: HTTPHeaders,
         discard: Callable[[int, HTTPHeaders], bool],
         phase: list[str],
+        proxy: Proxy | None,
+        request_target: str,
     ) -> Exchange:
         tls: Any = None
         tls_key: Any = None
@@ -337,22 +388,30 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         af = socket.AF_INET if request.allow_ipv6 is False else socket.AF_UNSPEC
         pool_key: Hashable | None = None
         if tls is None or tls_key is not None:
-            key_host = target.host.lower()
-            pool_key = (
-                target.scheme,
-                key_host,
-                target.port,
-                af,
-                request.network_interface,
-                tls_key,
+            if proxy is not None and tls is None:
+                # Plain requests through a proxy share its connections whatever
+                # the origin (each request names its own in absolute-form).
+                pool_key = ("http", proxy.key, af, request.network_interface)
+            else:
+                pool_key = (
+                    target.scheme,
+                    target.host.lower(),
+                    target.port,
+                    af,
+                    request.network_interface,
+                    tls_key,
+                    None if proxy is None else proxy.key,
+                )
+        params_key = (pool_key is None, bool(request.decompress_response))
+        params = self._params.get(params_key)
+        if params is None:
+            params = self._params[params_key] = HTTP1ConnectionParameters(
+                no_keep_alive=params_key[0],
+                max_header_size=self.max_header_size,
+                max_body_size=self.max_body_size or self.max_buffer_size,
+                decompress=params_key[1],
             )
-        params = HTTP1ConnectionParameters(
-            no_keep_alive=pool_key is None,
-            max_header_size=self.max_header_size,
-            max_body_size=self.max_body_size or self.max_buffer_size,
-            decompress=bool(request.decompress_response),
-        )
-        start_line = RequestStartLine(request.method, target.path, "HTTP/1.1")
+        start_line = RequestStartLine(request.method, request_target, "HTTP/1.1")
         for attempt in (0, 1):
             stream: IOStream | None = None
             if pool_key is not None and attempt == 0:
@@ -360,20 +419,15 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
             reused = stream is not None
             if stream is None:
                 phase[0] = "connecting"
-                stream = await self.tcp_client.connect(
-                    target.host,
-                    target.port,
-                    af=af,
-                    ssl_options=tls,
-                    max_buffer_size=self.max_buffer_size,
-                    source_ip=request.network_interface,
-                    timeout=request.connect_timeout or None,
-                )
+                stream = await self._connect(request, target, af, tls, proxy)
             phase[0] = "request"
             conn = HTTP1Connection(stream, True, params, f"{target.host}:{target.port}")
             ex = Exchange(conn, request, discard)
             try:
-                ok = await ex.send(start_line, HTTPHeaders(headers))
+                # The head writer adds fields: the retry needs the original set.
+                ok = await ex.send(
+                    start_line, HTTPHeaders(headers) if attempt == 0 and reused else headers
+                )
             except HTTPOutputError as e:
                 stream.close()
                 raise ValueError(str(e)) from e
@@ -399,6 +453,42 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                 raise error
             raise HTTPStreamClosedError("Connection closed")
         raise AssertionError("unreachable")
+
+    async def _connect(
+        self, request: Any, target: Target, af: socket.AddressFamily, tls: Any, proxy: Proxy | None
+    ) -> IOStream:
+        """A new connection for ``target``: direct, to the proxy, or tunnelled through it."""
+        connect_timeout = request.connect_timeout or None
+        if proxy is None:
+            return await self.tcp_client.connect(
+                target.host,
+                target.port,
+                af=af,
+                ssl_options=tls,
+                max_buffer_size=self.max_buffer_size,
+                source_ip=request.network_interface,
+                timeout=connect_timeout,
+            )
+        stream = await self.tcp_client.connect(
+            proxy.host,
+            proxy.port,
+            af=af,
+            max_buffer_size=self.max_buffer_size,
+            source_ip=request.network_interface,
+            timeout=connect_timeout,
+        )
+        if tls is None:
+            return stream
+        try:
+            async with asyncio.timeout(connect_timeout):
+                host = target.host
+                authority = f"[{host}]:{target.port}" if ":" in host else f"{host}:{target.port}"
+                agent = request.user_agent or DEFAULT_USER_AGENT
+                stream = await open_tunnel(stream, proxy, authority, agent)
+                return await stream.start_tls(False, tls, server_hostname=host)
+        except BaseException:
+            stream.close()
+            raise
 
 
 def _redirect_decision(url: str, location: str, decision: dict[str, Any]) -> bool:

@@ -54,7 +54,11 @@ class Exchange(HTTPMessageDelegate):
             HTTPOutputError: the request head could not be written.
         """
         conn = self.conn
-        await conn.write_headers(start_line, headers)
+        # Not awaited: the head is small, and whatever follows on the stream (body,
+        # response) is ordered after it; a failed write closes the stream, which the
+        # body write or the response read then reports. Saves loop iterations per
+        # request.
+        conn.write_headers(start_line, headers)
         if not self.request.expect_100_continue:
             await self.write_body()
         return await conn.read_response(self)

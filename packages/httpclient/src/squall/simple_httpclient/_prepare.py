@@ -30,7 +30,7 @@ _UNSAFE_URL_RE = re.compile(r"[\x00-\x20\x7f]")
 _BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Target:
     """Where a request goes: parsed from its URL."""
 
@@ -48,13 +48,27 @@ class Target:
         return (self.scheme, self.host.lower(), self.port)
 
 
+_target_cache: dict[str, Target] = {}
+_TARGET_CACHE_SIZE = 256
+
+
 def parse_target(url: str) -> Target:
-    """Parse and check a request URL.
+    """Parse and check a request URL (results are cached: a client fetches few URLs).
 
     Raises:
         ValueError: an unsupported scheme, no host, or a control character or
             space in the URL.
     """
+    target = _target_cache.get(url)
+    if target is None:
+        target = _parse_target(url)
+        if len(_target_cache) >= _TARGET_CACHE_SIZE:
+            _target_cache.clear()
+        _target_cache[url] = target
+    return target
+
+
+def _parse_target(url: str) -> Target:
     if _UNSAFE_URL_RE.search(url):
         raise ValueError(f"URL contains a control character or space: {url[:200]!r}")
     parsed = urllib.parse.urlsplit(url)

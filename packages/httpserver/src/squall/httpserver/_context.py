@@ -6,6 +6,7 @@ import socket
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
+from squall.httpserver._forwarded import client_from_forwarded
 from squall.httputil import (
     HTTPConnection,
     HTTPHeaders,
@@ -59,22 +60,41 @@ class HTTPRequestContext:
         return str(self.address)
 
     def _apply_xheaders(self, headers: HTTPHeaders) -> None:
-        """Take ``remote_ip`` / ``protocol`` from proxy headers (Tornado's ``xheaders``)."""
-        ip = self.remote_ip
-        forwarded = headers.get("X-Forwarded-For")
-        if forwarded:
-            for candidate in reversed(forwarded.split(",")):
+        """Take ``remote_ip`` / ``protocol`` from proxy headers (Tornado's ``xheaders``).
+
+        The address comes from ``X-Real-Ip``, else from ``X-Forwarded-For`` (the
+        rightmost hop not in ``trusted_downstream``), else from the standard
+        ``Forwarded`` header (RFC 7239, same rule); the scheme from ``X-Scheme``,
+        else ``X-Forwarded-Proto`` (last value), else ``Forwarded``'s ``proto=``.
+        Values that are not an IP address, or a scheme other than ``http`` or
+        ``https``, are ignored.
+        """
+        ip: str | None = None
+        proto: str | None = None
+        real_ip = headers.get("X-Real-Ip")
+        forwarded_for = headers.get("X-Forwarded-For")
+        if real_ip is not None:
+            ip = real_ip.strip()
+        elif forwarded_for is not None:
+            for candidate in reversed(forwarded_for.split(",")):
                 ip = candidate.strip()
                 if ip not in self.trusted_downstream:
                     break
-        ip = headers.get("X-Real-Ip", ip).strip()
-        if is_valid_ip(ip):
+        if "Forwarded" in headers:
+            found = client_from_forwarded(
+                ",".join(headers.get_list("Forwarded")), self.trusted_downstream
+            )
+            if found is not None:
+                if ip is None:
+                    ip = found[0]
+                proto = found[1]
+        if ip is not None and is_valid_ip(ip):
             self.remote_ip = ip
-        proto = headers.get("X-Scheme") or headers.get("X-Forwarded-Proto")
-        if proto:
-            proto = proto.split(",")[-1].strip().lower()
-            if proto in ("http", "https"):
-                self.protocol = proto
+        scheme = headers.get("X-Scheme") or headers.get("X-Forwarded-Proto")
+        if scheme:
+            proto = scheme.split(",")[-1].strip().lower()
+        if proto in ("http", "https"):
+            self.protocol = proto
 
     def _unapply_xheaders(self) -> None:
         """Restore the values from the socket (a new request may lack the headers)."""
@@ -83,7 +103,7 @@ class HTTPRequestContext:
 
 
 class ProxyAdapter(HTTPMessageDelegate):
-    """Applies ``X-Real-Ip`` / ``X-Forwarded-For`` / ``X-Scheme`` / ``X-Forwarded-Proto``.
+    """Applies the proxy headers (``X-Real-Ip``, ``X-Forwarded-*``, ``Forwarded``).
 
     Args:
         delegate: the wrapped ``HTTPMessageDelegate``.

@@ -261,6 +261,29 @@ class IOStream(BaseIOStream):
                 else:
                     future.set_result(self)
 
+    def _on_eof(self) -> None:
+        self._connect_succeeded()
+        super()._on_eof()
+
+    def _on_lost(self, exc: Exception | None) -> None:
+        self._connect_succeeded()
+        super()._on_lost(exc)
+
+    def _connect_succeeded(self) -> None:
+        """The transport reported an event, so the connection was made: resolve ``connect``.
+
+        uvloop runs the new transport's first reads before ``connect_accepted_socket``
+        returns, so a peer that accepts and hangs up at once (or a greeting server
+        that writes and closes) would otherwise fail ``connect`` with
+        :class:`StreamClosedError` although the connection was established. As in
+        Tornado, ``connect`` resolves and the reads that follow see the data and EOF.
+        """
+        future = self._connect_future
+        if future is not None and not self._closed and self._transport is not None:
+            self._connect_future = None
+            if not future.done():
+                future.set_result(self)
+
     def _attach_done(self, task: asyncio.Task[None]) -> None:
         self._attach_task = None
         if self._attach_state == _IDLE:  # cancelled before it ever ran

@@ -34,10 +34,49 @@ _SSLOptions = dict[str, Any] | ssl.SSLContext | None
 
 
 class _HoldProtocol(asyncio.Protocol):
-    """Owns a fresh plain transport until ``start_tls`` takes it over: reads nothing."""
+    """Owns a plain transport until ``start_tls`` takes it over: reads nothing.
+
+    uvloop starts reading right after ``connection_made`` even if it paused reading
+    (asyncio honours the pause), so the peer's first TLS bytes (a ClientHello) can
+    still arrive here. They are kept in :attr:`held`, reading is paused again, and
+    ``_handshake`` hands them to the TLS protocol before anything newer.
+    """
+
+    __slots__ = ("_transport", "held")
+
+    def __init__(self, transport: asyncio.BaseTransport | None = None) -> None:
+        self._transport = transport
+        self.held = bytearray()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
         cast(asyncio.ReadTransport, transport).pause_reading()
+
+    def data_received(self, data: bytes) -> None:
+        self.held += data
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
+            cast(asyncio.ReadTransport, transport).pause_reading()
+
+
+def _feed(transport: asyncio.BaseTransport, data: bytes) -> None:
+    """Deliver ``data`` to the transport's (TLS) protocol as the transport would."""
+    if transport.is_closing():
+        return
+    protocol: Any = transport.get_protocol()
+    if isinstance(protocol, _HoldProtocol):  # pragma: no cover - start_tls did not run
+        protocol.held[:0] = data
+        return
+    if not hasattr(protocol, "buffer_updated"):  # pragma: no cover - both loops buffer
+        protocol.data_received(data)
+        return
+    view = memoryview(data)
+    while view:
+        buf = protocol.get_buffer(len(view))
+        size = min(len(buf), len(view))
+        buf[:size] = view[:size]
+        protocol.buffer_updated(size)
+        view = view[size:]
 
 
 class SSLIOStream(IOStream):
@@ -300,6 +339,7 @@ class SSLIOStream(IOStream):
     def _start_upgrade(self, raw: asyncio.BaseTransport) -> asyncio.Future[SSLIOStream]:
         """Start the handshake on ``raw`` (reading already paused); return its future."""
         self._raw_transport = raw
+        raw.set_protocol(_HoldProtocol(raw))  # keeps bytes uvloop reads despite the pause
         task = self._loop.create_task(self._upgrade(raw))
         self._attach_task = task
         task.add_done_callback(self._attach_done)
@@ -333,15 +373,27 @@ class SSLIOStream(IOStream):
         # limits go on the TLS transport (see BaseIOStream._attach).
         cast(asyncio.WriteTransport, raw).set_write_buffer_limits()
         protocol = StreamProtocol(self)
+        holder = raw.get_protocol()
+        early = bytes(holder.held) if isinstance(holder, _HoldProtocol) else b""
         self._handshaking = True
         try:
-            tls = await self._loop.start_tls(
+            starting = self._loop.start_tls(
                 cast(asyncio.WriteTransport, raw),
                 protocol,
                 context,
                 server_side=server_side,
                 server_hostname=None if server_side else self._server_hostname,
             )
+            if early:
+                # start_tls's first step swaps in the TLS protocol and schedules its
+                # connection_made and resume_reading; two call_soon hops put the
+                # held bytes right behind them, in the same loop iteration (so
+                # before any newer bytes are read).
+                tls_future = asyncio.ensure_future(starting, loop=self._loop)
+                self._loop.call_soon(self._loop.call_soon, _feed, raw, early)
+                tls = await tls_future
+            else:
+                tls = await starting
             if tls is None or (tls.is_closing() and not self._buffer):
                 # uvloop can report success for a peer that hung up mid-handshake.
                 raise ConnectionResetError("connection lost during the TLS handshake")

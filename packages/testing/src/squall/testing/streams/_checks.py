@@ -1,25 +1,12 @@
-"""A reusable conformance suite for squall streams (to move into ``squall.testing``).
+"""The stream conformance checks (after trio's ``trio.testing.check_two_way_stream``).
 
 Every stream kind (:class:`~squall.iostream.IOStream`,
 :class:`~squall.iostream.SSLIOStream` on either side,
-:class:`~squall.iostream.PipeIOStream`) must behave the same way to the code above
-it. The checks here state that behaviour once, after trio's
-``check_one_way_stream`` / ``check_two_way_stream``: each is an ``async`` function
-taking a *pair factory* and raising ``AssertionError`` on a violation.
-
-A pair factory is an async callable ``make_pair(max_buffer_size=None,
-max_write_buffer_size=None)`` returning ``(sender, receiver)``: two connected
-streams where what ``sender`` writes, ``receiver`` reads. The keyword arguments are
-the stream constructor's limits (bytes), applied to both streams (None: the
-default). A one-way stream kind (a pipe) runs :data:`ONE_WAY_CHECKS`; a two-way
-kind should pass a factory for each direction (or use :func:`reversed_pair`) and
-also runs :data:`TWO_WAY_CHECKS`. The checks close both streams before returning.
-
-Usage with pytest::
-
-    @pytest.mark.parametrize("check", ONE_WAY_CHECKS.values(), ids=list(ONE_WAY_CHECKS))
-    def test_conformance(check):
-        asyncio.run(check(make_tcp_pair))
+:class:`~squall.iostream.PipeIOStream`, or a stream class of your own built on
+:class:`~squall.iostream.BaseIOStream`) must behave the same way to the code
+above it. The checks here state that behaviour once: each is an ``async``
+function taking a *pair factory* and raising :class:`AssertionError` on a
+violation.
 """
 
 from __future__ import annotations
@@ -37,15 +24,6 @@ from squall.iostream import (
     UnsatisfiableReadError,
 )
 
-__all__ = [
-    "ONE_WAY_CHECKS",
-    "TWO_WAY_CHECKS",
-    "PairFactory",
-    "check_one_way_stream",
-    "check_two_way_stream",
-    "reversed_pair",
-]
-
 
 class PairFactory(Protocol):
     """Builds ``(sender, receiver)``: connected streams, ``sender`` writes to ``receiver``."""
@@ -58,6 +36,7 @@ class PairFactory(Protocol):
 
 
 Check = Callable[[PairFactory], Awaitable[None]]
+"""The type of a check: ``async def check(make_pair: PairFactory) -> None``."""
 
 
 def reversed_pair(factory: PairFactory) -> PairFactory:
@@ -132,6 +111,12 @@ async def check_partial_reads(make_pair: PairFactory) -> None:
 
     Also: exact reads wait for all their bytes across several writes, a second
     concurrent read raises ``RuntimeError``, and zero-byte reads resolve at once.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
     """
     sender, receiver = await make_pair()
     try:
@@ -174,6 +159,12 @@ async def check_delimiters_split_across_packets(make_pair: PairFactory) -> None:
     """A delimiter (or regex match) split over several arrivals is still found.
 
     Also several delimited messages arriving in one packet are read one by one.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
     """
     sender, receiver = await make_pair()
     try:
@@ -208,6 +199,12 @@ async def check_max_bytes(make_pair: PairFactory) -> None:
     found within ``max_bytes`` fails the read with an error that is both
     :class:`UnsatisfiableReadError` and :class:`StreamClosedError`, and closes the
     receiving stream.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
     """
     sender, receiver = await make_pair()
     try:
@@ -245,6 +242,12 @@ async def check_close_during_read(make_pair: PairFactory) -> None:
 
     The close callback runs once; what was buffered stays readable (Tornado), and
     once it is drained reads raise at once.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
     """
     sender, receiver = await make_pair()
     try:
@@ -286,6 +289,12 @@ async def check_eof_with_pending_data(make_pair: PairFactory) -> None:
 
     Reads the buffer can satisfy succeed, ``read_until_close`` returns the rest, and
     only then do reads fail.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
     """
     sender, receiver = await make_pair()
     try:
@@ -322,6 +331,12 @@ async def check_read_buffer_full(make_pair: PairFactory) -> None:
     """A read that cannot complete within ``max_buffer_size`` fails and closes.
 
     The error is both :class:`StreamBufferFullError` and :class:`StreamClosedError`.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
     """
     limit = 64 * 1024
     sender, receiver = await make_pair(max_buffer_size=limit)
@@ -345,6 +360,12 @@ async def check_backpressure_without_reader(make_pair: PairFactory) -> None:
 
     The sender's writes stop completing (the flow control reaches it), and once the
     receiver reads again every byte arrives in order.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
     """
     limit = 64 * 1024
     sender, receiver = await make_pair(max_buffer_size=limit)
@@ -363,7 +384,14 @@ async def check_backpressure_without_reader(make_pair: PairFactory) -> None:
 
 
 async def check_close_during_write(make_pair: PairFactory) -> None:
-    """An unflushed write fails with :class:`StreamClosedError` when either end closes."""
+    """An unflushed write fails with :class:`StreamClosedError` when either end closes.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
+    """
     sender, receiver = await make_pair(max_buffer_size=64 * 1024)
     try:
         pending = await _fill_until_pending(sender)
@@ -395,6 +423,12 @@ async def check_write_buffer_full(make_pair: PairFactory) -> None:
     """``write`` beyond ``max_write_buffer_size`` raises :class:`StreamBufferFullError`.
 
     The stream stays open and the rejected data is not sent (as in Tornado).
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
     """
     limit = 256 * 1024
     sender, receiver = await make_pair(max_write_buffer_size=limit)
@@ -413,7 +447,14 @@ async def check_write_buffer_full(make_pair: PairFactory) -> None:
 
 
 async def check_large_transfer_integrity(make_pair: PairFactory) -> None:
-    """Four MiB of random bytes arrive intact through a mix of read calls."""
+    """Four MiB of random bytes arrive intact through a mix of read calls.
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
+    """
     data = os.urandom(4 * 1024 * 1024)
     sender, receiver = await make_pair()
     try:
@@ -442,7 +483,14 @@ async def check_large_transfer_integrity(make_pair: PairFactory) -> None:
 
 
 async def check_simultaneous_two_way(make_pair: PairFactory) -> None:
-    """Both ends write 2 MiB at once and both receive everything (no deadlock)."""
+    """Both ends write 2 MiB at once and both receive everything (no deadlock).
+
+    Args:
+        make_pair: the pair factory (see :class:`PairFactory`).
+
+    Raises:
+        AssertionError: the streams broke the rule.
+    """
     a, b = await make_pair()
     try:
         size = 2 * 1024 * 1024

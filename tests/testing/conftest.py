@@ -1,0 +1,3 @@
+"""The plugin tests drive inner pytest runs with the ``pytester`` fixture."""
+
+pytest_plugins = ["pytester"]
