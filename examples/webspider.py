@@ -45,7 +45,7 @@ class LinkParser(HTMLParser):
         if tag not in {"a", "area"}:
             return
         for name, value in attrs:
-            if name == "href" and value:
+            if name == "href" and value is not None:
                 self.hrefs.append(value.strip())
 
 

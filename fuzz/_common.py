@@ -54,5 +54,9 @@ def check(data: bytes) -> Outcome:
     cut = data[0] % (len(data) + 1) if data else 0
     rest = data[cut:]
     split = parse([data[:cut]] + [rest[i : i + 7] for i in range(0, len(rest), 7)], max_chunk=5)
-    assert whole == split, (whole, split)
+    # Same messages, and an error either both times or neither. Which status is
+    # reported may differ when the input has several errors (a bare LF inside an
+    # over-long request line is a 400 if seen first, a 414 if the length is).
+    assert whole[0] == split[0], (whole, split)
+    assert (whole[1] is None) == (split[1] is None), (whole, split)
     return whole

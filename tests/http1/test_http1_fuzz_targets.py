@@ -94,7 +94,13 @@ def test_atheris_ten_seconds(target: str, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(FUZZ / "corpus" / TARGETS[target], corpus)
     done = subprocess.run(
-        [sys.executable, str(FUZZ / f"{target}.py"), str(corpus), "-max_total_time=10"],
+        [
+            sys.executable,
+            str(FUZZ / f"{target}.py"),
+            str(corpus),
+            "-max_total_time=10",
+            f"-artifact_prefix={tmp_path}/",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

@@ -112,7 +112,7 @@ def test_email_built_round_trip(parts: list[tuple[str, str, str | None]]) -> Non
 
 
 def test_part_count_limit() -> None:
-    parts = [("f", b"v", None, "")] * 10
+    parts: list[tuple[str, bytes, str | None, str]] = [("f", b"v", None, "")] * 10
     body = build(b"BB", parts)
     assert parse(body, b"BB", max_parts=10)[0] == {"f": [b"v"] * 10}
     with pytest.raises(HTTPInputError):

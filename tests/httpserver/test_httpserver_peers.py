@@ -307,7 +307,6 @@ def test_behind_nginx_trusted_downstream(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- slowhttptest
 
 
-@pytest.mark.slow
 def test_slowloris_connections_are_reaped(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

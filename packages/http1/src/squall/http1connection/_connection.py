@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ from squall.httputil import (
     responses,
 )
 from squall.httputil._abnf import content_length_re, field_name_re, unsafe_output_char_re
-from squall.iostream import IOStream, SSLIOStream, StreamClosedError
+from squall.iostream import IOStream, StreamClosedError
 from squall.log import app_log, gen_log
 
 _READ_SIZE = 64 * 1024
@@ -420,8 +419,8 @@ class HTTP1Connection(HTTPConnection):
         all). So: half-close (send FIN, so the client sees the end of the
         response), then read and discard what the client still sends, for at most
         ``linger_timeout`` seconds and ``linger_max_bytes`` bytes, or until it
-        closes its side. On TLS streams there is no half-close (a raw FIN would cut
-        the TLS session); they only drain.
+        closes its side. TLS transports cannot half-close (a raw FIN would cut the
+        TLS session); those connections only drain.
         """
         timeout = self.params.linger_timeout
         stream = self.stream
@@ -429,10 +428,12 @@ class HTTP1Connection(HTTPConnection):
             return
         if self._parser is not None:
             self._parser.take_buffered()
-        sock = getattr(stream, "socket", None)
-        if sock is not None and not isinstance(stream, SSLIOStream):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_WR)
+        # squall-tcp has no public half-close yet: use the transport's write_eof()
+        # (asyncio's and uvloop's TCP transports support it; TLS ones do not).
+        transport = getattr(stream, "_transport", None)
+        if transport is not None and transport.can_write_eof():
+            with contextlib.suppress(OSError, RuntimeError):
+                transport.write_eof()
         left = self.params.linger_max_bytes
         with contextlib.suppress(TimeoutError, StreamClosedError):
             async with asyncio.timeout(timeout):

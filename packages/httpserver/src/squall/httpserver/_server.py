@@ -183,6 +183,7 @@ class HTTPServer(TCPServer, HTTPServerConnectionDelegate):
         self._shutdown_hooks: list[ShutdownHook] = []
         self._shutting_down = False
         self._rejects: set[asyncio.Task[None]] = set()
+        self._cap_warned = False
 
     @property
     def connection_count(self) -> int:
@@ -289,7 +290,12 @@ class HTTPServer(TCPServer, HTTPServerConnectionDelegate):
         conn.start_serving(self)
 
     async def _reject(self, stream: IOStream, address: Any) -> None:
-        gen_log.warning("Connection cap (%d) reached; 503 to %r", self.max_connections, address)
+        if not self._cap_warned:  # once per episode, not once per connection
+            self._cap_warned = True
+            gen_log.warning(
+                "max_connections (%d) reached: answering 503 to new connections",
+                self.max_connections,
+            )
         try:
             await stream.write(_OVER_CAPACITY)
             # Drain what the client sent, briefly: closing with unread data would
@@ -331,3 +337,4 @@ class HTTPServer(TCPServer, HTTPServerConnectionDelegate):
         """
         if isinstance(server_conn, HTTP1ServerConnection):
             self._connections.discard(server_conn)
+            self._cap_warned = False

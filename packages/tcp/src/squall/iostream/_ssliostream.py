@@ -374,7 +374,7 @@ class SSLIOStream(IOStream):
         cast(asyncio.WriteTransport, raw).set_write_buffer_limits()
         protocol = StreamProtocol(self)
         holder = raw.get_protocol()
-        early = bytes(holder.held) if isinstance(holder, _HoldProtocol) else b""
+        held = bytes(holder.held) if isinstance(holder, _HoldProtocol) else b""
         self._handshaking = True
         try:
             starting = self._loop.start_tls(
@@ -384,13 +384,13 @@ class SSLIOStream(IOStream):
                 server_side=server_side,
                 server_hostname=None if server_side else self._server_hostname,
             )
-            if early:
+            if held:
                 # start_tls's first step swaps in the TLS protocol and schedules its
                 # connection_made and resume_reading; two call_soon hops put the
                 # held bytes right behind them, in the same loop iteration (so
                 # before any newer bytes are read).
                 tls_future = asyncio.ensure_future(starting, loop=self._loop)
-                self._loop.call_soon(self._loop.call_soon, _feed, raw, early)
+                self._loop.call_soon(self._loop.call_soon, _feed, raw, held)
                 tls = await tls_future
             else:
                 tls = await starting
@@ -398,9 +398,13 @@ class SSLIOStream(IOStream):
                 # uvloop can report success for a peer that hung up mid-handshake.
                 raise ConnectionResetError("connection lost during the TLS handshake")
         except asyncio.CancelledError:
+            # start_tls closes only a TLS protocol that got to connection_made: make
+            # sure the socket goes (uvloop turns an unclosed one into a hang at exit).
+            raw.abort()
             raise
         except Exception as e:
             _log_handshake_error(e, raw.get_extra_info("peername"))
+            raw.abort()  # nothing more to send or flush: release the socket now
             raise
         finally:
             self._handshaking = False
