@@ -38,7 +38,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
 CLIENTS = ("squall", "tornado", "aiohttp", "httpx")
@@ -155,7 +155,7 @@ async def timed(
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-RUNNERS: dict[str, Callable[[str, int, int], Awaitable[tuple[float, float]]]] = {
+RUNNERS: dict[str, Callable[[str, int, int], Coroutine[Any, Any, tuple[float, float]]]] = {
     "squall": run_squall,
     "tornado": run_tornado,
     "aiohttp": run_aiohttp,
@@ -201,7 +201,7 @@ def running_server(port: int, cpu: int) -> Iterator[None]:
             proc.wait()
 
 
-def run_client(client: str, port: int, args: argparse.Namespace) -> dict[str, float]:
+def run_client(client: str, port: int, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [
         "taskset",
         "-c",
@@ -222,7 +222,7 @@ def run_client(client: str, port: int, args: argparse.Namespace) -> dict[str, fl
         raise RuntimeError(f"{client} failed:\n{out.stderr[-3000:]}")
     wall, cpu = json.loads(out.stdout.strip().splitlines()[-1])
     return {
-        "client": client,  # type: ignore[dict-item]
+        "client": client,
         "wall_seconds": wall,
         "cpu_seconds": cpu,
         "requests_per_second": args.requests / wall,

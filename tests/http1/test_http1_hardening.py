@@ -12,6 +12,7 @@ import gzip
 import http.client
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import zlib
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from squall.http1connection import (
     HTTP1Connection,
@@ -86,8 +88,10 @@ class App(HTTPServerConnectionDelegate):
 
 
 class Server(TCPServer):
-    def __init__(self, app: App, params: HTTP1ConnectionParameters) -> None:
-        super().__init__()
+    def __init__(
+        self, app: App, params: HTTP1ConnectionParameters, ssl_options: Any = None
+    ) -> None:
+        super().__init__(ssl_options=ssl_options)
         self.app = app
         self.params = params
         self.conns: list[HTTP1ServerConnection] = []
@@ -98,13 +102,15 @@ class Server(TCPServer):
         conn.start_serving(self.app)
 
 
-def run(client: Callable[[int], Any], app: App | None = None, **params: Any) -> tuple[Any, App]:
+def run(
+    client: Callable[[int], Any], app: App | None = None, tls: Any = None, **params: Any
+) -> tuple[Any, App]:
     """Serve ``app`` with ``HTTP1ConnectionParameters(**params)``; run ``client(port)``."""
     app = app or App()
 
     async def main() -> Any:
         socks = bind_sockets(0, "127.0.0.1")
-        server = Server(app, HTTP1ConnectionParameters(**params))
+        server = Server(app, HTTP1ConnectionParameters(**params), tls)
         server.add_sockets(socks)
         try:
             return await asyncio.to_thread(client, socks[0].getsockname()[1])
@@ -159,6 +165,28 @@ def test_http_client_uploading_over_the_limit_reads_the_413(chunked: bool) -> No
         )
         assert (status, body) == (413, b"")
         assert app.bodies == []
+
+
+def test_tls_client_uploading_over_the_limit_reads_the_413() -> None:
+    """TLS cannot half-close, but draining alone still delivers the 413."""
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+
+    def client(port: int) -> tuple[int, bytes]:
+        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=client_ctx)
+        try:
+            conn.request("POST", "/up", body=b"x" * (8 * MiB))
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    (status, body), app = run(client, tls=server_ctx, max_body_size=MiB)
+    assert (status, body) == (413, b"")
+    assert app.bodies == []
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")

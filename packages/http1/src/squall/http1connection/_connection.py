@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from squall.http1connection import _client
+from squall.http1connection._deadlines import (
+    SilentCloseError,
+    after,
+    earliest,
+    linger,
+    read_head,
+)
 from squall.http1connection._errors import HTTPParseError
 from squall.http1connection._gzip import GzipMessageDelegate
 from squall.http1connection._params import DEFAULT_MAX_BODY_SIZE, HTTP1ConnectionParameters
@@ -28,21 +34,6 @@ from squall.iostream import IOStream, StreamClosedError
 from squall.log import app_log, gen_log
 
 _READ_SIZE = 64 * 1024
-_LINGER_READ_SIZE = 256 * 1024
-
-
-class _SilentCloseError(Exception):
-    """No request started in time: close the connection without a response."""
-
-
-def _earliest(*deadlines: float | None) -> float | None:
-    """The earliest of the given loop times (``None``: no deadline)."""
-    present = [d for d in deadlines if d is not None]
-    return min(present) if present else None
-
-
-def _after(now: float, timeout: float | None) -> float | None:
-    return None if timeout is None else now + timeout
 
 
 def _connection_tokens(headers: HTTPHeaders) -> set[str]:
@@ -238,42 +229,6 @@ class HTTP1Connection(HTTPConnection):
     async def _fill(self, parser: RequestParserAPI) -> None:
         parser.feed(await self.stream.read_bytes(_READ_SIZE, partial=True))
 
-    async def _read_head(self, parser: RequestParserAPI) -> tuple[RequestStartLine, HTTPHeaders]:
-        """Wait for the next request head under the idle and header timeouts.
-
-        Before the first byte: ``idle_timeout`` (first request) or
-        ``keep_alive_timeout`` (later ones), then ``_SilentCloseError``. From the
-        first byte: ``header_read_timeout``, then 408. ``header_timeout`` (Tornado's
-        ``idle_connection_timeout``) bounds the whole wait, then closes silently.
-        """
-        head = parser.next_head()
-        if head is not None:
-            return head
-        params = self.params
-        loop = asyncio.get_running_loop()
-        overall = _after(loop.time(), params.header_timeout)
-        if not parser.buffered:
-            idle = params.idle_timeout if parser.heads == 0 else params.keep_alive_timeout
-            try:
-                async with asyncio.timeout_at(_earliest(overall, _after(loop.time(), idle))):
-                    await self._fill(parser)
-            except TimeoutError:
-                raise _SilentCloseError from None
-            head = parser.next_head()
-        if head is None:
-            read_deadline = _after(loop.time(), params.header_read_timeout)
-            deadline = _earliest(overall, read_deadline)
-            try:
-                async with asyncio.timeout_at(deadline):
-                    while head is None:
-                        await self._fill(parser)
-                        head = parser.next_head()
-            except TimeoutError:
-                if deadline == read_deadline:
-                    raise HTTPParseError("timed out reading the request head", 408) from None
-                raise _SilentCloseError from None  # Tornado: header_timeout just closes
-        return head
-
     async def _read_message(self, delegate: HTTPMessageDelegate) -> bool:
         """Read one request, feed it to ``delegate`` and wait for its response.
 
@@ -283,7 +238,7 @@ class HTTP1Connection(HTTPConnection):
         parser = self._get_parser()
         need_delegate_close = False
         try:
-            start_line, headers = await self._read_head(parser)
+            start_line, headers = await read_head(parser, self.params, lambda: self._fill(parser))
             self._request_start_line = start_line
             self._request_headers = headers
             max_requests = self.params.max_requests
@@ -337,10 +292,10 @@ class HTTP1Connection(HTTPConnection):
             code = getattr(e, "code", 400)
             # After a 408 the peer is slow, not sending: lingering would only wait.
             if await self._send_error(code) and code != 408:
-                await self._linger()
+                await linger(self.stream, self._parser, self.params)
             self.close()
             return False
-        except _SilentCloseError:
+        except SilentCloseError:
             self.close()
             return False
         except StreamClosedError:
@@ -366,7 +321,7 @@ class HTTP1Connection(HTTPConnection):
         chunk_size = self.params.chunk_size
         idle_timeout = self.params.body_idle_timeout
         loop = asyncio.get_running_loop()
-        overall = _after(loop.time(), self._body_timeout)
+        overall = after(loop.time(), self._body_timeout)
         received = 0
         while True:
             data, done = parser.read_body(chunk_size)
@@ -383,7 +338,7 @@ class HTTP1Connection(HTTPConnection):
             if not data:
                 try:
                     async with asyncio.timeout_at(
-                        _earliest(overall, _after(loop.time(), idle_timeout))
+                        earliest(overall, after(loop.time(), idle_timeout))
                     ):
                         await self._fill(parser)
                 except TimeoutError:
@@ -408,38 +363,6 @@ class HTTP1Connection(HTTPConnection):
         except StreamClosedError:
             return False
         return True
-
-    async def _linger(self) -> None:
-        """Lingering close after an error response (what Apache httpd and nginx do).
-
-        Closing a socket whose receive buffer still holds unread data makes the
-        kernel send a TCP reset, and a reset can destroy the error response in the
-        client's receive buffer before the client reads it (a client still
-        uploading a body it was refused typically reads only once it has sent it
-        all). So: half-close (send FIN, so the client sees the end of the
-        response), then read and discard what the client still sends, for at most
-        ``linger_timeout`` seconds and ``linger_max_bytes`` bytes, or until it
-        closes its side. TLS transports cannot half-close (a raw FIN would cut the
-        TLS session); those connections only drain.
-        """
-        timeout = self.params.linger_timeout
-        stream = self.stream
-        if not timeout or stream.closed():
-            return
-        if self._parser is not None:
-            self._parser.take_buffered()
-        # squall-tcp has no public half-close yet: use the transport's write_eof()
-        # (asyncio's and uvloop's TCP transports support it; TLS ones do not).
-        transport = getattr(stream, "_transport", None)
-        if transport is not None and transport.can_write_eof():
-            with contextlib.suppress(OSError, RuntimeError):
-                transport.write_eof()
-        left = self.params.linger_max_bytes
-        with contextlib.suppress(TimeoutError, StreamClosedError):
-            async with asyncio.timeout(timeout):
-                while left > 0:
-                    data = await stream.read_bytes(min(left, _LINGER_READ_SIZE), partial=True)
-                    left -= len(data)
 
     # -- writing --------------------------------------------------------------------
 

@@ -65,11 +65,17 @@ class DecompressingDelegate(HTTPMessageDelegate):
         if result is not None:
             await result
 
-    async def data_received(self, chunk: bytes) -> None:
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
         """Decode ``chunk`` and forward it in pieces of at most ``chunk_size`` bytes."""
         if self._encoding is None:
-            await self._forward(chunk)
-            return
+            # Not compressed: count and pass through without a coroutine per chunk.
+            self._produced += len(chunk)
+            if self._produced > self._max_body_size:
+                raise HTTPParseError("decompressed response body exceeds max_body_size", 413)
+            return self._delegate.data_received(chunk)
+        return self._decode(chunk)
+
+    async def _decode(self, chunk: bytes) -> None:
         if self._decompressor is None:
             if self._encoding == "deflate":
                 wbits = zlib.MAX_WBITS if _looks_like_zlib(chunk) else -zlib.MAX_WBITS
