@@ -102,7 +102,15 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package, the tests, tools, benchmarks and this file."""
     session.install(*_all_packages(), *_group("typecheck"))
     session.run(
-        "mypy", "packages", "tests", "tools", "bench", "examples", "noxfile.py", "docs/conf.py"
+        "mypy",
+        "packages",
+        "tests",
+        "tools",
+        "bench",
+        "examples",
+        "fuzz",
+        "noxfile.py",
+        "docs/conf.py",
     )
 
 

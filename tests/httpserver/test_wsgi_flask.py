@@ -70,7 +70,9 @@ def serve(container: WSGIContainer, client: Callable[[int], Any]) -> Any:
             return await asyncio.wait_for(asyncio.to_thread(client, port), 20)
         finally:
             server.stop()
-            await server.close_all_connections()
+            # Let in-flight requests finish (the WSGI close() runs after the
+            # client has its body) before the loop and the pool go away.
+            await server.close_all_connections(timeout=5)
 
     return asyncio.run(main())
 

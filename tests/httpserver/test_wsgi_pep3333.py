@@ -35,7 +35,9 @@ def serve(target: Any, client: Callable[[int], Any]) -> Any:
             return await asyncio.wait_for(asyncio.to_thread(client, port), 20)
         finally:
             server.stop()
-            await server.close_all_connections()
+            # Let in-flight requests finish (the WSGI close() runs after the
+            # client has its body) before the loop and the pool go away.
+            await server.close_all_connections(timeout=5)
 
     return asyncio.run(main())
 
@@ -171,7 +173,9 @@ def test_default_executor_runs_on_the_loop_thread() -> None:
             return threading.get_ident(), result
         finally:
             server.stop()
-            await server.close_all_connections()
+            # Let in-flight requests finish (the WSGI close() runs after the
+            # client has its body) before the loop and the pool go away.
+            await server.close_all_connections(timeout=5)
 
     loop_thread, (status, _headers, body) = asyncio.run(main())
     assert (status, body) == (200, b"False")
