@@ -102,7 +102,10 @@ class IOStream(BaseIOStream):
             server_hostname: only used by TLS streams; ignored here.
 
         Returns:
-            A future resolving to this stream once connected. If the connection
+            A future resolving to this stream once connected. It resolves even if
+            the peer has already sent data and closed by then (on uvloop the first
+            reads can arrive before the transport is handed over): the data is
+            buffered for the reads that follow, as in Tornado. If the connection
             fails, the stream is closed and the future fails with
             :class:`StreamClosedError` whose ``real_error`` is the ``OSError``.
 

@@ -400,11 +400,12 @@ class SSLIOStream(IOStream):
         except asyncio.CancelledError:
             # start_tls closes only a TLS protocol that got to connection_made: make
             # sure the socket goes (uvloop turns an unclosed one into a hang at exit).
-            raw.abort()
+            cast(asyncio.WriteTransport, raw).abort()
             raise
         except Exception as e:
             _log_handshake_error(e, raw.get_extra_info("peername"))
-            raw.abort()  # nothing more to send or flush: release the socket now
+            # Nothing more to send or flush: release the socket now.
+            cast(asyncio.WriteTransport, raw).abort()
             raise
         finally:
             self._handshaking = False
