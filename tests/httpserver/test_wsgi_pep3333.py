@@ -124,11 +124,21 @@ def test_validator_write_generator_and_close(pool: ThreadPoolExecutor) -> None:
         write(b"written|")
         return Body(data)
 
-    container = WSGIContainer(wsgiref.validate.validator(app), executor=pool)
+    validated = wsgiref.validate.validator(app)
+    returned: list[Any] = []
+
+    def recording(environ: Environ, start_response: StartResponse) -> Any:
+        # Keep the response iterable so the test checks close() itself,
+        # instead of the validator asserting it whenever the GC gets to it.
+        returned.append(validated(environ, start_response))
+        return returned[-1]
+
+    container = WSGIContainer(recording, executor=pool)
     status, headers, body = serve(container, lambda port: one(port, "PUT", "/x", b"payload"))
     assert (status, body) == (201, b"written|payload|end")
     assert headers["Transfer-Encoding"] == "chunked"
     assert closed.is_set()
+    assert [iterable.closed for iterable in returned] == [True]
 
 
 def test_list_bodies_get_content_length_and_defaults() -> None:

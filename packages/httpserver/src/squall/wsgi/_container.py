@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -146,18 +147,13 @@ class WSGIContainer:
         response = WSGIResponse()
         gone = asyncio.Event()
         connection.set_close_callback(gone.set)
-        # One context for every call into the application, as if it ran on one
-        # thread: context variables set by the app call (Flask's request context)
-        # must still be there when its generator is resumed on another worker.
-        context = contextvars.copy_context()
+        calls = _AppCalls(self.executor)
         result: Any = None
         outcome = "failed"
         try:
             environ = self.environ(request)
-            result = await self._run(
-                context, self.wsgi_application, environ, response.start_response
-            )
-            await self._send(request, response, result, gone, context)
+            result = await calls.start(self.wsgi_application, environ, response.start_response)
+            await self._send(request, response, result, gone, calls)
             outcome = "sent"
         except (_ClientGoneError, StreamClosedError):
             outcome = "gone"
@@ -166,13 +162,14 @@ class WSGIContainer:
         finally:
             connection.set_close_callback(None)
             # PEP 3333: close() is called in every case; before finish(), so the
-            # request is complete (and the next one may start) only after it.
-            close = getattr(result, "close", None)
-            if close is not None:
-                try:
-                    await self._run(context, close)
-                except Exception:
-                    app_log.error("Exception closing the WSGI response iterable", exc_info=True)
+            # request is complete (and the next one may start) only after it. It
+            # runs behind the app call on the same lock, so it also closes what
+            # the app returns after this task stopped waiting for it (cancelled),
+            # and it still runs if this task is cancelled while waiting for it.
+            try:
+                await calls.close_iterable()
+            except Exception:
+                app_log.error("Exception closing the WSGI response iterable", exc_info=True)
         if outcome == "sent":
             try:
                 connection.finish()
@@ -182,20 +179,13 @@ class WSGIContainer:
         elif outcome == "failed":
             await self._fail(request, response)
 
-    def _run(
-        self, context: contextvars.Context, fn: Callable[..., Any], *args: Any
-    ) -> asyncio.Future[Any]:
-        """Call ``fn(*args)`` on the executor, inside ``context``."""
-        loop = asyncio.get_running_loop()
-        return loop.run_in_executor(self.executor, context.run, fn, *args)
-
     async def _send(
         self,
         request: HTTPServerRequest,
         response: WSGIResponse,
         result: Any,
         gone: asyncio.Event,
-        context: contextvars.Context,
+        calls: _AppCalls,
     ) -> None:
         connection = request.connection
         assert connection is not None
@@ -203,9 +193,9 @@ class WSGIContainer:
             body = b"".join([response.take_pending(), *map(response.take_pending, result)])
             await self._write_head(request, response, body, complete=True)
         else:
-            iterator = await self._run(context, iter, result)
+            iterator = await calls(iter, result)
             while True:
-                chunk = await self._run(context, next, iterator, _DONE)
+                chunk = await calls(next, iterator, _DONE)
                 if gone.is_set():
                     raise _ClientGoneError()
                 if chunk is _DONE:
@@ -282,3 +272,56 @@ class WSGIContainer:
         request_time = 1000.0 * request.request_time()
         summary = f"{request.method} {request.uri} ({request.remote_ip})"
         log_method("%d %s %.2fms", status_code, summary, request_time)
+
+
+class _AppCalls:
+    """Runs one request's calls into the application on the executor, one at a time.
+
+    Every call runs in one ``contextvars`` context, as if on one thread: context
+    variables set by the app call (Flask's request context) must still be there
+    when its generator is resumed on another worker. The lock keeps the calls in
+    sequence even when the request's task is cancelled while a step still runs
+    on a worker: the ``close()`` that PEP 3333 requires then waits for that step
+    instead of failing with "generator already executing" (or "context already
+    entered") and leaving the iterable unclosed.
+    """
+
+    __slots__ = ("_context", "_executor", "_lock", "iterable")
+
+    def __init__(self, executor: concurrent.futures.Executor) -> None:
+        self._executor = executor
+        self._context = contextvars.copy_context()
+        self._lock = threading.Lock()
+        #: what the application returned, set on the worker as soon as it returns
+        self.iterable: Any = None
+
+    def start(self, app: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        """Call the application; its return value is also kept in ``iterable``."""
+        return self(self._start, app, *args)
+
+    def _start(self, app: Callable[..., Any], *args: Any) -> Any:
+        self.iterable = app(*args)
+        return self.iterable
+
+    def close_iterable(self) -> asyncio.Future[None]:
+        """Call the returned iterable's ``close()`` (if any) on the executor.
+
+        Shielded: cancelling the returned future does not cancel the job, which
+        would otherwise be dropped from the executor's queue unrun (asyncio cancels
+        an executor job whose future is cancelled before a worker takes it).
+        """
+        job = self._executor.submit(self._locked, self._close_iterable)
+        return asyncio.shield(asyncio.wrap_future(job))
+
+    def _close_iterable(self) -> None:
+        close = getattr(self.iterable, "close", None)
+        if close is not None:
+            close()
+
+    def __call__(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self._executor, self._locked, fn, *args)
+
+    def _locked(self, fn: Callable[..., Any], *args: Any) -> Any:
+        with self._lock:
+            return self._context.run(fn, *args)
