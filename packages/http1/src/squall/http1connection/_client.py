@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from squall.http1connection._decompress import DecompressingDelegate
 from squall.http1connection._errors import HTTPParseError
+from squall.http1connection._gzip import GzipMessageDelegate
 from squall.http1connection._response_parser import ResponseParser
 from squall.httputil import (
     HTTPHeaders,
@@ -141,7 +141,9 @@ async def read_response(conn: HTTP1Connection, delegate: HTTPMessageDelegate) ->
     max_body = conn._max_body_size
     chunk_size = params.chunk_size
     if params.decompress:
-        delegate = DecompressingDelegate(delegate, chunk_size, max_body)
+        delegate = GzipMessageDelegate(
+            delegate, chunk_size, max_body, message="response", require_end=False
+        )
     parser = ResponseParser(max_header_size=params.max_header_size)
     request = conn._request_start_line
     method = request.method if request is not None else "GET"

@@ -1,10 +1,12 @@
-"""Transparent decoding of ``Content-Encoding: gzip`` / ``deflate`` request bodies.
+"""Transparent decoding of ``Content-Encoding: gzip`` / ``deflate`` message bodies.
 
-Tornado's ``decompress_request``. A compressed body can expand a thousandfold (a
-"gzip bomb": 100 KiB of gzip can decode to 100 MiB), so decoded output is produced
-in pieces of at most ``chunk_size`` bytes and counted against the connection's
-``max_body_size`` as it is produced: a bomb costs at most ``max_body_size +
-chunk_size`` bytes of work and memory before it is answered with 413.
+Used for request bodies on the server side (Tornado's ``decompress_request``) and
+for response bodies on the client side (``decompress_response``). A compressed
+body can expand a thousandfold (a "gzip bomb": 100 KiB of gzip can decode to
+100 MiB), so decoded output is produced in pieces of at most ``chunk_size`` bytes
+and counted against the connection's ``max_body_size`` as it is produced: a bomb
+costs at most ``max_body_size + chunk_size`` bytes of work and memory before it is
+rejected with 413.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def _deflate_wbits(first: bytes) -> int:
 
 
 class GzipMessageDelegate(HTTPMessageDelegate):
-    """Wraps a delegate, decoding gzip or deflate request bodies under a size cap.
+    """Wraps a delegate, decoding gzip or deflate message bodies under a size cap.
 
     The ``Content-Encoding`` header is replaced by ``X-Consumed-Content-Encoding``
     (Tornado's ``decompress_request`` behaviour), so the wrapped delegate sees the
@@ -41,6 +43,9 @@ class GzipMessageDelegate(HTTPMessageDelegate):
         max_body_size: most decoded bytes accepted (``int``), or a callable
             returning it when bytes arrive; ``None``: no cap of its own
             (``HTTP1Connection`` sets one from its ``max_body_size``).
+        message: ``"request"`` or ``"response"``, for error messages.
+        require_end: raise in ``finish`` when the compressed stream is truncated
+            (the server does, answering 400; the client keeps what it decoded).
     """
 
     def __init__(
@@ -48,8 +53,13 @@ class GzipMessageDelegate(HTTPMessageDelegate):
         delegate: HTTPMessageDelegate,
         chunk_size: int,
         max_body_size: int | Callable[[], int] | None = None,
+        *,
+        message: str = "request",
+        require_end: bool = True,
     ) -> None:
         self._delegate = delegate
+        self._message = message
+        self._require_end = require_end
         self._chunk_size = chunk_size
         self._limit: int | Callable[[], int] | None = max_body_size
         self._encoding: str | None = None
@@ -71,18 +81,21 @@ class GzipMessageDelegate(HTTPMessageDelegate):
             del headers["Content-Encoding"]
         return self._delegate.headers_received(start_line, headers)
 
-    async def _forward(self, data: bytes) -> None:
+    def _count(self, data: bytes) -> None:
         self._produced += len(data)
         limit = self._limit
         if callable(limit):
             limit = limit()
         if limit is not None and self._produced > limit:
-            raise HTTPParseError("decompressed request body exceeds max_body_size", 413)
+            raise HTTPParseError(f"decompressed {self._message} body exceeds max_body_size", 413)
+
+    async def _forward(self, data: bytes) -> None:
+        self._count(data)
         result = self._delegate.data_received(data)
         if result is not None:
             await result
 
-    async def data_received(self, chunk: bytes) -> None:
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
         """Decode ``chunk`` and forward it in pieces of at most ``chunk_size`` bytes.
 
         Raises:
@@ -90,8 +103,12 @@ class GzipMessageDelegate(HTTPMessageDelegate):
                 body exceeds the cap.
         """
         if self._encoding is None:
-            await self._forward(chunk)
-            return
+            # Not compressed: count and pass through without a coroutine per chunk.
+            self._count(chunk)
+            return self._delegate.data_received(chunk)
+        return self._decode(chunk)
+
+    async def _decode(self, chunk: bytes) -> None:
         decompressor = self._decompressor
         if decompressor is None:
             wbits = _GZIP_WBITS if self._encoding != "deflate" else _deflate_wbits(chunk)
@@ -103,7 +120,7 @@ class GzipMessageDelegate(HTTPMessageDelegate):
             try:
                 decoded = decompressor.decompress(data, self._chunk_size)
             except zlib.error as e:
-                raise HTTPParseError(f"invalid {self._encoding} request body: {e}") from e
+                raise HTTPParseError(f"invalid {self._encoding} {self._message} body: {e}") from e
             data = decompressor.unconsumed_tail
             if not decoded:
                 if data:
@@ -116,10 +133,11 @@ class GzipMessageDelegate(HTTPMessageDelegate):
         """Finish the wrapped delegate.
 
         Raises:
-            HTTPParseError: 400 if the compressed stream was truncated.
+            HTTPParseError: 400 if the compressed stream was truncated and
+                ``require_end`` is set.
         """
-        if self._decompressor is not None and not self._decompressor.eof:
-            raise HTTPParseError(f"truncated {self._encoding} request body")
+        if self._require_end and self._decompressor is not None and not self._decompressor.eof:
+            raise HTTPParseError(f"truncated {self._encoding} {self._message} body")
         self._delegate.finish()
 
     def on_connection_close(self) -> None:
