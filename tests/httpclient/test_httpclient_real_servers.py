@@ -163,7 +163,17 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
 
 
 def run(coro: Any) -> Any:
-    return asyncio.run(coro)
+    async def main() -> Any:
+        result = await coro
+        # Closing a TLS stream starts asyncio's TLS shutdown (close_notify), which
+        # ends on later loop iterations; give it a moment before asyncio.run
+        # closes the loop, or the raw socket transport under it is reported as
+        # leaked. (Known gap, see the closing note: AsyncHTTPClient.close() is
+        # synchronous, so it cannot wait for that shutdown itself.)
+        await asyncio.sleep(0.3)
+        return result
+
+    return asyncio.run(main())
 
 
 async def fetch_all(urls: list[str], **kwargs: Any) -> list[HTTPResponse]:
