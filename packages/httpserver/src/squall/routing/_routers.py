@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
+from squall.httpserver._server import _CallableAdapter
 from squall.httputil import (
     HTTPConnection,
     HTTPHeaders,
@@ -134,41 +135,6 @@ class _NotFoundDelegate(HTTPMessageDelegate):
         headers = HTTPHeaders({"Content-Length": "0"})
         self.connection.write_headers(ResponseStartLine("HTTP/1.1", 404, "Not Found"), headers)
         self.connection.finish()
-
-
-class _CallableAdapter(HTTPMessageDelegate):
-    """Reads the whole body, then calls ``callback(request)``."""
-
-    def __init__(
-        self, callback: Callable[[HTTPServerRequest], object], connection: HTTPConnection
-    ) -> None:
-        self.connection = connection
-        self.callback = callback
-        self.request: HTTPServerRequest | None = None
-        self._chunks: list[bytes] = []
-
-    def headers_received(
-        self, start_line: RequestStartLine | ResponseStartLine, headers: HTTPHeaders
-    ) -> Awaitable[None] | None:
-        assert isinstance(start_line, RequestStartLine)
-        self.request = HTTPServerRequest(
-            connection=self.connection, start_line=start_line, headers=headers
-        )
-        return None
-
-    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
-        self._chunks.append(chunk)
-        return None
-
-    def finish(self) -> None:
-        assert self.request is not None
-        self.request.body = b"".join(self._chunks)
-        self._chunks = []
-        self.request._parse_body()
-        self.callback(self.request)
-
-    def on_connection_close(self) -> None:
-        self._chunks = []
 
 
 _RuleSpec = Any  # a Rule, or a (pattern|Matcher, target[, kwargs[, name]]) tuple or list
