@@ -331,7 +331,7 @@ def test_slowloris_connections_are_reaped(
             prober = asyncio.ensure_future(probe())
             prefix = tmp_path / "slow"
             code, out, err = await run_tool(
-                tool, "-H", "-c", "200", "-r", "200", "-i", "2", "-l", "6", "-x", "8",
+                tool, "-H", "-c", "200", "-r", "200", "-i", "2", "-l", "10", "-x", "8",
                 "-p", "2", "-g", "-o", str(prefix), "-u", f"http://127.0.0.1:{port}/",
                 timeout=60,
             )  # fmt: skip
