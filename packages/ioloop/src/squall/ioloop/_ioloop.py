@@ -9,9 +9,11 @@ import functools
 import os
 import sys
 import threading
+import time as _time
 import warnings
 from asyncio.events import _get_running_loop
 from collections.abc import Awaitable, Callable
+from inspect import isawaitable
 from typing import Any, ClassVar, Literal, TypeVar, cast, overload
 
 from squall.concurrent import (
@@ -21,7 +23,8 @@ from squall.concurrent import (
 )
 from squall.ioloop import _fd
 from squall.ioloop._fd import FileLike as _FileLike
-from squall.log import app_log
+from squall.ioloop._handles import CallbackHandle, fast_loop, push_timer
+from squall.ioloop._handles import run_callback as _run_callback
 from squall.util import Configurable, TimeoutError
 
 _T = TypeVar("_T")
@@ -32,6 +35,8 @@ class _CurrentState(threading.local):
 
 
 _current = _CurrentState()
+_get_ident = threading.get_ident
+_monotonic = _time.monotonic
 
 
 def _default_executor_size() -> int:
@@ -213,6 +218,9 @@ class IOLoop(Configurable):
         self._own_executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._call_soon = asyncio_loop.call_soon
         self._call_soon_threadsafe = asyncio_loop.call_soon_threadsafe
+        # The standard library's loop, when squall may queue callbacks on it directly
+        # (see _handles.py), else None.
+        self._fast: Any = fast_loop(asyncio_loop)
         self._fds = _fd.FDRegistry(asyncio_loop)
         # Tornado's asyncio IOLoops expose these three; they are the registry's.
         self.handlers = self._fds.handlers
@@ -351,8 +359,12 @@ class IOLoop(Configurable):
         """Schedule ``callback(*args, **kwargs)`` on the next loop iteration.
 
         The only thread-safe method of ``IOLoop`` (as in Tornado): from the loop's
-        own thread it is one ``call_soon``; from any other thread it uses
-        ``call_soon_threadsafe``, which wakes the loop. From a signal handler use
+        own thread it is one ``call_soon`` (on the standard asyncio loop, the handle
+        ``call_soon`` would make is queued directly); from any other thread it uses
+        ``call_soon_threadsafe``, which wakes the loop. Callbacks run in the order
+        they were added, interleaved with the loop's other callbacks exactly as with
+        ``call_soon``, each in a copy of the caller's ``contextvars`` context. From a
+        signal handler use
         :meth:`add_callback_from_signal` (or, better, asyncio's
         ``loop.add_signal_handler``). A callback added after the loop closed is
         dropped silently, like Tornado. Exceptions the callback raises are logged
@@ -364,11 +376,20 @@ class IOLoop(Configurable):
         """
         if args or kwargs:
             callback = functools.partial(callback, *args, **kwargs)
-        if _get_running_loop() is self.asyncio_loop:
-            # Hot path: on the loop's own thread, a single call_soon.
+        fast = self._fast
+        if fast is not None:
+            # The standard loop, running on this thread (``_thread_id`` is what its
+            # debug mode checks; reading it is cheaper than _get_running_loop()):
+            # queue the handle as call_soon would, minus its Python layers.
+            if fast._thread_id == _get_ident() and not fast._debug:
+                fast._ready.append(CallbackHandle(callback, fast))
+                return
+        elif _get_running_loop() is self.asyncio_loop:
+            # Any other loop, on its own thread: a single call_soon.
             self._call_soon(_run_callback, callback)
             return
         try:
+            # Another thread, a loop that is not running, or debug mode.
             self._call_soon_threadsafe(_run_callback, callback)
         except RuntimeError:
             return  # "Event loop is closed": drop, like Tornado.
@@ -418,6 +439,9 @@ class IOLoop(Configurable):
         """
         if args or kwargs:
             callback = functools.partial(callback, *args, **kwargs)
+        fast = self._fast
+        if fast is not None and when is not None and not fast._debug and not fast._closed:
+            return push_timer(fast, when, callback)
         return self.asyncio_loop.call_at(when, _run_callback, callback)
 
     def call_later(
@@ -435,6 +459,11 @@ class IOLoop(Configurable):
         """
         if args or kwargs:
             callback = functools.partial(callback, *args, **kwargs)
+        fast = self._fast
+        if fast is not None and delay is not None and not fast._debug and not fast._closed:
+            # BaseEventLoop.time() is time.monotonic() (fast_loop checked it is not
+            # overridden).
+            return push_timer(fast, _monotonic() + delay, callback)
         return self.asyncio_loop.call_later(delay, _run_callback, callback)
 
     def add_timeout(
@@ -469,17 +498,26 @@ class IOLoop(Configurable):
 
     def add_future(
         self,
-        future: asyncio.Future[_T] | concurrent.futures.Future[_T],
+        future: asyncio.Future[_T] | concurrent.futures.Future[_T] | Awaitable[_T],
         callback: Callable[[Any], Any],
     ) -> None:
         """Run ``callback(future)`` on this loop once ``future`` is done.
 
         Works with ``concurrent.futures.Future`` too (the callback is moved onto
-        the loop's thread with :meth:`add_callback`).
+        the loop's thread with :meth:`add_callback`). Tornado accepts only futures;
+        squall also accepts other awaitables (such as what ``Queue.get()`` returns),
+        which it turns into a future with :func:`squall.gen.convert_yielded` first:
+        ``callback`` then receives that future.
 
         Raises:
-            TypeError: if ``future`` is not a future.
+            TypeError: if ``future`` is neither a future nor awaitable.
         """
+        if not is_future(future) and isawaitable(future):
+            # Not a future but awaitable, like what Queue.get() returns for an item that
+            # is ready: run it as a future (Tornado accepts only futures here).
+            from squall.gen import convert_yielded  # noqa: PLC0415 - gen imports ioloop
+
+            future = convert_yielded(future)
         if isinstance(future, asyncio.Future):
             future_add_done_callback(
                 future, lambda f: _run_callback(functools.partial(callback, f))
@@ -551,37 +589,3 @@ class IOLoop(Configurable):
     def remove_handler(self, fd: _FileLike) -> None:
         """Stop listening on ``fd`` (no-op if it is not registered)."""
         self._fds.remove(fd)
-
-
-def _run_callback(callback: Callable[[], Any]) -> None:
-    """Run an IOLoop callback with Tornado's error handling.
-
-    Exceptions are logged on ``squall.application``; a returned awaitable is run
-    and its failure logged the same way. A module function rather than a method:
-    it is scheduled once per callback, so it is kept as cheap as possible.
-    """
-    try:
-        ret = callback()
-        if ret is not None:
-            _watch_result(ret)
-    except asyncio.CancelledError:
-        pass
-    except Exception:
-        app_log.error("Exception in callback %r", callback, exc_info=True)
-
-
-def _watch_result(ret: Any) -> None:
-    from squall.gen import BadYieldError, convert_yielded  # noqa: PLC0415 - gen imports ioloop
-
-    try:
-        future = convert_yielded(ret)
-    except BadYieldError:
-        return  # plain return values are ignored
-    future_add_done_callback(
-        future, lambda f: _run_callback(functools.partial(_discard_future_result, f))
-    )
-
-
-def _discard_future_result(future: asyncio.Future[Any]) -> None:
-    # Re-raise the future's exception (if any) so _run_callback logs it.
-    future.result()

@@ -6,11 +6,12 @@ import asyncio
 import collections
 from asyncio.events import _get_running_loop
 from collections.abc import Awaitable
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from squall.locks import Event
 from squall.locks._waiter import Timeout, Waiter, WaiterList, current_loop, resolved, to_deadline
 from squall.queues._errors import QueueEmpty, QueueFull
+from squall.queues._ready import Ready
 from squall.util import TimeoutError
 
 _T = TypeVar("_T")
@@ -57,6 +58,13 @@ class Queue(Generic[_T]):
     __module__ = "squall.queues"
 
     _queue: Any
+    # True when full() is Queue.full over Queue.qsize, i.e. len(_queue) >= maxsize, so
+    # the fast path of put() may test that directly (see __init_subclass__).
+    _plain_full: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_full = cls.full is Queue.full and cls.qsize is Queue.qsize
 
     def __init__(self, maxsize: int = 0) -> None:
         if maxsize is None:
@@ -112,8 +120,12 @@ class Queue(Generic[_T]):
                 item was not put.
             TypeError: ``timeout`` has an unsupported type.
         """
-        loop = _get_running_loop() or current_loop()
-        if not self._getters._waiters and not self.full():
+        maxsize = self._maxsize
+        if not self._getters._waiters and (
+            # "not self.full()", without its two method calls unless a subclass
+            # overrides full() or qsize().
+            (not maxsize or len(self._queue) < maxsize) if self._plain_full else not self.full()
+        ):
             # Fast path (no consumer waiting, room left): what put_nowait does,
             # without its extra calls; this runs once per item.
             if not self._unfinished_tasks:
@@ -125,10 +137,16 @@ class Queue(Generic[_T]):
             # rest of the put. Nothing can change a resolved future, so sharing it
             # is invisible except to identity checks.
             done = self._put_done
-            if done is None or done.get_loop() is not loop:
+            if done is None or not done.get_loop().is_running():
+                # The shared future is kept while its loop runs: a queue is used from
+                # its loop's thread only (it is not thread-safe), where no other loop
+                # can run at the same time. Asking which loop is running costs a
+                # getpid() system call per call on CPython 3.11, more than the put.
+                loop = _get_running_loop() or current_loop()
                 done = self._put_done = _Future(loop=loop)
                 done.set_result(None)
             return done
+        loop = _get_running_loop() or current_loop()
         try:
             self.put_nowait(item)
         except QueueFull:
@@ -152,7 +170,7 @@ class Queue(Generic[_T]):
             self._count_new_task()
             self._put(item)
 
-    def get(self, timeout: Timeout = None) -> asyncio.Future[_T]:
+    def get(self, timeout: Timeout = None) -> asyncio.Future[_T] | Ready[_T]:
         """Remove and return an item, waiting for one if the queue is empty.
 
         Args:
@@ -161,27 +179,30 @@ class Queue(Generic[_T]):
                 reached (``0`` included) times out at once unless an item is ready.
 
         Returns:
-            A future resolving to the item. Cancelling it (or timing out) takes no item;
-            an item handed to a task cancelled before it resumed goes back to the head
-            of the queue (possibly leaving it briefly above ``maxsize``).
+            An awaitable resolving to the item (Tornado: "an awaitable"). When an item
+            is ready it is a :class:`squall.queues.Ready` already holding it (cheaper than
+            a future; ``await``, ``done()``/``result()``, ``convert_yielded`` and
+            ``IOLoop.add_future`` accept it), otherwise a future. Cancelling the future
+            (or timing out) takes no item; an item handed to a task cancelled before it
+            resumed goes back to the head of the queue (possibly leaving it briefly
+            above ``maxsize``).
 
         Raises:
             squall.util.TimeoutError: (from the future) the deadline passed first.
             TypeError: ``timeout`` has an unsupported type.
         """
-        loop = _get_running_loop() or current_loop()
         if self._queue and not self._putters._waiters:
-            # Fast path (an item is ready, no producer waiting): one call to _get.
-            future: asyncio.Future[_T] = _Future(loop=loop)
-            future.set_result(self._get())
-            return future
+            # Fast path (an item is ready, no producer waiting): one call to _get, and no
+            # need to look up the running loop.
+            return Ready(self._get())
         try:
             item = self.get_nowait()
         except QueueEmpty:
+            loop = _get_running_loop() or current_loop()
             return self._getters.add(
                 loop, None, to_deadline(loop, timeout), give_back=self._give_back
             )
-        return resolved(loop, item)
+        return Ready(item)
 
     def get_nowait(self) -> _T:
         """Remove and return an item without waiting.
