@@ -192,7 +192,7 @@ class IOStream(BaseIOStream):
             or self._closed
             or self.reading()
             or self.writing()
-            or self._buffer
+            or len(self._rbuf) > self._rpos
             or self._connect_future is not None
         ):
             raise ValueError("IOStream is not idle; cannot convert to SSL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -11,16 +12,51 @@ if TYPE_CHECKING:
 
 __all__ = ["StreamProtocol"]
 
+_DEFAULT_CHUNK = 65536  # a stream always gives its own read_chunk_size; this is a fallback
+_MAX_SIZES = 8  # scratch buffers kept per thread (one per distinct read_chunk_size)
 
-class StreamProtocol(asyncio.Protocol):
+
+class _Scratch(threading.local):
+    """Per-thread receive buffers, one per chunk size: ``{size: memoryview}``."""
+
+    def __init__(self) -> None:
+        self.views: dict[int, memoryview] = {}
+
+
+_scratch = _Scratch()
+
+
+def _scratch_view(size: int) -> memoryview:
+    views = _scratch.views
+    view = views.get(size)
+    if view is None:
+        if len(views) >= _MAX_SIZES:  # many distinct sizes: do not hoard buffers
+            views.clear()
+        view = views[size] = memoryview(bytearray(size))
+    return view
+
+
+class StreamProtocol(asyncio.BufferedProtocol):
     """Forward transport events to a :class:`BaseIOStream`.
 
     Either built for an existing stream (``IOStream(socket)`` and ``connect``), or
     with an ``on_connection`` callback that builds the stream when the transport is
     ready (the server path, so no extra task or hop per accepted connection).
+
+    It is a *buffered* protocol: with a plain ``Protocol``, asyncio's transports
+    ``recv`` up to 256 KiB into a new ``bytes`` object each time, an allocation
+    that glibc serves with ``mmap``/``mremap``/``munmap`` system calls and fresh
+    page faults, even for a 64-byte message. Here the transport receives into a
+    per-thread scratch buffer of the stream's ``read_chunk_size`` and the stream
+    copies the bytes out (the one copy ``recv`` makes anyway).
+    One scratch buffer serves every stream of a thread: a transport calls
+    ``get_buffer`` and then ``buffer_updated`` back to back, with no other code in
+    between, and ``buffer_updated`` copies the bytes out before anything else.
+    Transports that do not support buffered protocols (asyncio's pipe
+    transports) call :meth:`data_received` instead.
     """
 
-    __slots__ = ("_on_connection", "stream")
+    __slots__ = ("_on_connection", "_view", "stream")
 
     def __init__(
         self,
@@ -73,3 +109,21 @@ class StreamProtocol(asyncio.Protocol):
         stream = self.stream
         if stream is not None:
             stream._on_drained()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        """Return the scratch buffer to receive into (``read_chunk_size`` bytes)."""
+        del sizehint  # -1 from asyncio's socket transports: "any size"
+        stream = self.stream
+        view = _scratch_view(_DEFAULT_CHUNK if stream is None else stream.read_chunk_size)
+        self._view = view
+        return view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """``nbytes`` were received into the scratch buffer: hand them to the stream.
+
+        The stream copies them at once, straight into its own buffer (a new
+        ``bytes`` chunk, or the end of a ``bytearray`` that is accumulating data).
+        """
+        stream = self.stream
+        if stream is not None:
+            stream._on_data(self._view[:nbytes])

@@ -21,6 +21,7 @@ import socket as _socket
 import ssl
 from typing import Any, cast
 
+from squall.iostream._base import _ExcInfo
 from squall.iostream._errors import closed_error
 from squall.iostream._iostream import _HANDED_OVER, IOStream
 from squall.iostream._protocol import StreamProtocol
@@ -136,6 +137,7 @@ class SSLIOStream(IOStream):
         "_handshake_done",
         "_handshake_future",
         "_handshaking",
+        "_plain_transport",
         "_raw_transport",
         "_server_hostname",
         "_server_side",
@@ -147,6 +149,7 @@ class SSLIOStream(IOStream):
     _handshake_done: bool
     _handshake_future: asyncio.Future[SSLIOStream] | None
     _handshaking: bool
+    _plain_transport: asyncio.BaseTransport | None
     _raw_transport: asyncio.BaseTransport | None
     _server_hostname: str | None
     _server_side: bool | None
@@ -313,6 +316,7 @@ class SSLIOStream(IOStream):
         self._handshaking = False
         self._early_close = None
         self._raw_transport = None
+        self._plain_transport = None
 
     def _prepare_context(self, server_side: bool) -> None:
         options = self._ssl_options
@@ -394,7 +398,7 @@ class SSLIOStream(IOStream):
                 tls = await tls_future
             else:
                 tls = await starting
-            if tls is None or (tls.is_closing() and not self._buffer):
+            if tls is None or (tls.is_closing() and len(self._rbuf) == self._rpos):
                 # uvloop can report success for a peer that hung up mid-handshake.
                 raise ConnectionResetError("connection lost during the TLS handshake")
         except asyncio.CancelledError:
@@ -410,6 +414,7 @@ class SSLIOStream(IOStream):
         finally:
             self._handshaking = False
             self._raw_transport = None
+        self._plain_transport = raw
         if tls.is_closing():  # the peer sent data and closed at once: keep the data
             self._transport = tls
         else:
@@ -422,6 +427,26 @@ class SSLIOStream(IOStream):
         if early is not None:  # the peer closed right after the handshake
             self._early_close = None
             self._on_lost(early[0])
+
+    def close(self, exc_info: _ExcInfo = False) -> None:
+        """Close the stream; see :meth:`BaseIOStream.close`.
+
+        asyncio's TLS transport sends the TLS ``close_notify`` alert at once, then
+        would keep the connection open until the peer answers with its own (up to
+        30 seconds). squall closes the plain transport underneath right away
+        instead (it still sends what it holds, ``close_notify`` included), as
+        TLS 1.3 allows (RFC 8446, section 6.1): so the socket is released even if
+        the event loop stops right after this call, and a silent peer cannot keep
+        it open.
+
+        Args:
+            exc_info: see :meth:`BaseIOStream.close`.
+        """
+        super().close(exc_info)
+        plain = self._plain_transport
+        if plain is not None:
+            self._plain_transport = None
+            plain.close()
 
     def _on_eof(self) -> None:
         if self._handshaking:
