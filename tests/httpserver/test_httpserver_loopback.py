@@ -525,3 +525,19 @@ def test_idle_timeout_and_close_all_connections() -> None:
         await writer.wait_closed()
 
     asyncio.run(main())
+
+
+def test_field_line_limit_is_431_and_configurable() -> None:
+    big = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"v" * (9 * 1024) + b"\r\n\r\n"
+
+    def refused(port: int) -> None:
+        (r,), closed = exchange(port, big)
+        assert r.status == 431
+        assert closed
+
+    def accepted(port: int) -> None:
+        (r,), _ = exchange(port, big)
+        assert r.status == 200
+
+    run(echo, refused)  # 8 KiB by default
+    run(echo, accepted, max_field_size=16 * 1024)

@@ -8,6 +8,7 @@ from typing import Any
 
 from squall.http1connection import _client
 from squall.http1connection._deadlines import (
+    DeadlineReader,
     SilentCloseError,
     after,
     earliest,
@@ -16,9 +17,9 @@ from squall.http1connection._deadlines import (
 )
 from squall.http1connection._errors import HTTPParseError
 from squall.http1connection._gzip import GzipMessageDelegate
+from squall.http1connection._output import format_head
 from squall.http1connection._params import DEFAULT_MAX_BODY_SIZE, HTTP1ConnectionParameters
-from squall.http1connection._parser import DEFAULT_MAX_REQUEST_LINE, RequestParser
-from squall.http1connection._parser_api import RequestParserAPI
+from squall.http1connection._parser_api import RequestParserAPI, new_parser
 from squall.httputil import (
     HTTPConnection,
     HTTPHeaders,
@@ -29,11 +30,9 @@ from squall.httputil import (
     ResponseStartLine,
     responses,
 )
-from squall.httputil._abnf import content_length_re, field_name_re, unsafe_output_char_re
+from squall.httputil._abnf import content_length_re
 from squall.iostream import IOStream, StreamClosedError
 from squall.log import app_log, gen_log
-
-_READ_SIZE = 64 * 1024
 
 
 def _connection_tokens(headers: HTTPHeaders) -> set[str]:
@@ -91,6 +90,7 @@ class HTTP1Connection(HTTPConnection):
         )
         self._body_timeout = self.params.body_timeout
         self._parser: RequestParserAPI | None = None
+        self._reader: DeadlineReader | None = None
         self._detached = False
         self._read_finished = False
         self._write_finished = False
@@ -103,7 +103,9 @@ class HTTP1Connection(HTTPConnection):
         self._request_headers: HTTPHeaders | None = None
         self._pending_write: asyncio.Future[None] | None = None
         self._close_callback: Callable[[], None] | None = None
-        self._finish_future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Made only when _read_message must wait for the response (see _release).
+        self._finish_future: asyncio.Future[None] | None = None
+        self._released = False
 
     # -- configuration --------------------------------------------------------------
 
@@ -150,11 +152,9 @@ class HTTP1Connection(HTTPConnection):
         if parser is not None:
             leftover = parser.take_buffered()
             if leftover:
-                # squall-tcp has no public "unread": prepend to the stream's buffer
-                # (no read is pending now, so no read future must be re-checked).
-                self.stream._buffer[:0] = leftover
-        if not self._finish_future.done():
-            self._finish_future.set_result(None)
+                # No read is pending now, so no read future must be re-checked.
+                self.stream.unread(leftover)
+        self._release()
         return self.stream
 
     def _is_detached(self) -> bool:
@@ -164,20 +164,36 @@ class HTTP1Connection(HTTPConnection):
         """Close the stream and release anything waiting for this exchange."""
         self.stream.close()
         self._clear_callbacks()
-        if not self._finish_future.done():
-            self._finish_future.set_result(None)
+        self._release()
+
+    def _release(self) -> None:
+        """The exchange is over: let ``_read_message`` go on (to the next request)."""
+        self._released = True
+        future = self._finish_future
+        if future is not None and not future.done():
+            future.set_result(None)
 
     def _clear_callbacks(self) -> None:
         self._close_callback = None
         self.stream.set_close_callback(None)
+
+    def _stop_watching(self) -> None:
+        """``_clear_callbacks`` for the end of every request: cheaper when it can be.
+
+        The stream's close callback is this connection's only while
+        ``_read_message`` waits on ``_finish_future``; a request answered at once
+        never installed it, so there is nothing to clear on the stream.
+        """
+        self._close_callback = None
+        if self._finish_future is not None:
+            self.stream.set_close_callback(None)
 
     def _on_connection_close(self) -> None:
         callback = self._close_callback
         self._close_callback = None
         if callback is not None:
             callback()
-        if not self._finish_future.done():
-            self._finish_future.set_result(None)
+        self._release()
         self._clear_callbacks()
 
     # -- reading (client side) ------------------------------------------------------
@@ -220,14 +236,14 @@ class HTTP1Connection(HTTPConnection):
 
     def _get_parser(self) -> RequestParserAPI:
         if self._parser is None:
-            self._parser = RequestParser(
-                max_request_line=min(DEFAULT_MAX_REQUEST_LINE, self.params.max_header_size),
-                max_header_size=self.params.max_header_size,
-            )
+            self._parser = new_parser(self.params)
         return self._parser
 
-    async def _fill(self, parser: RequestParserAPI) -> None:
-        parser.feed(await self.stream.read_bytes(_READ_SIZE, partial=True))
+    def _get_reader(self) -> DeadlineReader:
+        reader = self._reader
+        if reader is None:  # a standalone connection, not made by HTTP1ServerConnection
+            reader = self._reader = DeadlineReader(self.stream, self._get_parser())
+        return reader
 
     async def _read_message(self, delegate: HTTPMessageDelegate) -> bool:
         """Read one request, feed it to ``delegate`` and wait for its response.
@@ -238,7 +254,11 @@ class HTTP1Connection(HTTPConnection):
         parser = self._get_parser()
         need_delegate_close = False
         try:
-            start_line, headers = await read_head(parser, self.params, lambda: self._fill(parser))
+            # A pipelined head may be buffered already: no coroutine for it.
+            head = parser.next_head() if parser.buffered else None
+            if head is None:
+                head = await read_head(parser, self.params, self._get_reader())
+            start_line, headers = head
             self._request_start_line = start_line
             self._request_headers = headers
             max_requests = self.params.max_requests
@@ -275,12 +295,27 @@ class HTTP1Connection(HTTPConnection):
                     self.stream.write(b"HTTP/1.1 100 Continue\r\n\r\n").add_done_callback(
                         _retrieve
                     )
-                await self._read_body(parser, delegate)
+                if (
+                    length is not None
+                    and length <= parser.buffered
+                    and length <= self.params.chunk_size
+                ):
+                    # Fast path: the whole body arrived with the head (a small
+                    # request): one chunk, no deadline needed, no coroutine.
+                    data, _done = parser.read_body(length)
+                    if not self._write_finished:
+                        result = delegate.data_received(data)
+                        if result is not None:
+                            await result
+                else:
+                    await self._read_body(parser, delegate)
             self._read_finished = True
             if not self._write_finished:
                 need_delegate_close = False
                 delegate.finish()
-            if not self._finish_future.done() and not self.stream.closed():
+            if not self._released and not self.stream.closed():
+                # The response is still being produced (or flushed): wait for it.
+                self._finish_future = asyncio.get_running_loop().create_future()
                 self.stream.set_close_callback(self._on_connection_close)
                 await self._finish_future
             if self._is_detached():
@@ -311,7 +346,7 @@ class HTTP1Connection(HTTPConnection):
                     delegate.on_connection_close()
                 except Exception:
                     app_log.error("Uncaught exception in on_connection_close", exc_info=True)
-            self._clear_callbacks()
+            self._stop_watching()
 
     def _current_max_body_size(self) -> int:
         return self._max_body_size
@@ -320,8 +355,8 @@ class HTTP1Connection(HTTPConnection):
         """Feed the body to ``delegate`` under ``body_timeout`` and ``body_idle_timeout``."""
         chunk_size = self.params.chunk_size
         idle_timeout = self.params.body_idle_timeout
-        loop = asyncio.get_running_loop()
-        overall = after(loop.time(), self._body_timeout)
+        reader = self._get_reader()
+        overall = after(reader.time(), self._body_timeout)
         received = 0
         while True:
             data, done = parser.read_body(chunk_size)
@@ -337,15 +372,14 @@ class HTTP1Connection(HTTPConnection):
                 return
             if not data:
                 try:
-                    async with asyncio.timeout_at(
-                        earliest(overall, after(loop.time(), idle_timeout))
-                    ):
-                        await self._fill(parser)
+                    await reader.fill(earliest(overall, after(reader.time(), idle_timeout)))
                 except TimeoutError:
                     raise HTTPParseError("timed out reading the request body", 408) from None
 
     def _can_keep_alive(self, start_line: RequestStartLine, headers: HTTPHeaders) -> bool:
         """RFC 9112 §9.3: 1.1 persists unless ``close``; 1.0 only with ``keep-alive``."""
+        if "Connection" not in headers._as_list:  # the usual case: no tokens to parse
+            return start_line.version == "HTTP/1.1"
         tokens = _connection_tokens(headers)
         if start_line.version == "HTTP/1.1":
             return "close" not in tokens
@@ -414,34 +448,25 @@ class HTTP1Connection(HTTPConnection):
             raise HTTPOutputError("no request is being answered")
         code = start_line.code
         reason = start_line.reason
-        if unsafe_output_char_re.search(reason):
-            raise HTTPOutputError(f"invalid character in reason phrase {reason!r}")
-        lines = [f"HTTP/1.1 {code} {reason}"]
-        for name, value in headers.get_all():
-            if field_name_re.fullmatch(name) is None:
-                raise HTTPOutputError(f"invalid header name {name!r}")
-            if unsafe_output_char_re.search(value):
-                raise HTTPOutputError(f"invalid character in header {name}: {value!r}")
         no_body = request.method == "HEAD" or code in (204, 304) or 100 <= code < 200
-        has_length = "Content-Length" in headers
+        # Framing fields read from the stored lists: names there are canonical,
+        # so no per-lookup normalisation (HTTPHeaders' own invariant).
+        fields = headers._as_list
+        lengths = fields.get("Content-Length")
+        length = None if lengths is None else ",".join(lengths)
         expected: int | None = None
-        if has_length:
-            value = headers["Content-Length"]
-            if content_length_re.fullmatch(value) is None:
-                raise HTTPOutputError(f"invalid Content-Length {value!r}")
-            expected = int(value)
-        chunking = (
-            request.version == "HTTP/1.1"
-            and not no_body
-            and not has_length
-            and "Transfer-Encoding" not in headers
-        )
+        if length is not None:
+            if content_length_re.fullmatch(length) is None:
+                raise HTTPOutputError(f"invalid Content-Length {length!r}")
+            expected = int(length)
+        http11 = request.version == "HTTP/1.1"
+        chunking = http11 and not no_body and length is None and "Transfer-Encoding" not in fields
         disconnect = self._disconnect_on_finish
-        if not no_body and not has_length and not chunking:
+        if not no_body and length is None and not chunking:
             disconnect = True  # RFC 9112 §6.3 rule 8: the body ends when we close
-        if "close" in _connection_tokens(headers):
+        if "Connection" in fields and "close" in _connection_tokens(headers):
             disconnect = True
-        if request.version == "HTTP/1.1":
+        if http11:
             if disconnect:
                 headers["Connection"] = "close"
         elif disconnect:
@@ -451,11 +476,8 @@ class HTTP1Connection(HTTPConnection):
             headers["Connection"] = "Keep-Alive"
         if chunking:
             headers["Transfer-Encoding"] = "chunked"
-        lines.extend(f"{name}: {value}" for name, value in headers.get_all())
-        try:
-            data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        except UnicodeEncodeError as e:
-            raise HTTPOutputError(f"response head is not Latin-1: {e}") from e
+        # Validates names, values and the reason in one pass (see _output.py).
+        data = format_head(f"HTTP/1.1 {code} {reason}", headers, reason)
         self._response_started = True
         self._disconnect_on_finish = disconnect
         self._chunking_output = chunking
@@ -478,16 +500,32 @@ class HTTP1Connection(HTTPConnection):
         return chunk
 
     def _write(self, data: bytes) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if self.stream.closed():
+        """Hand ``data`` to the stream; the future resolves once the kernel has it.
+
+        Like Tornado's, the returned future never fails once the stream accepted
+        the bytes (a connection lost later is reported through the close
+        callback, not to whoever awaits a write). When the transport took every
+        byte at once, the stream's own (already resolved) future is returned: no
+        second future and no loop callback, which is the common case for small
+        responses. Only a write that stays buffered gets the wrapper that hides a
+        later ``StreamClosedError``.
+        """
+        stream = self.stream
+        if stream.closed():
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             future.set_exception(StreamClosedError())
             future.exception()
             return future
         if not data:
+            future = asyncio.get_running_loop().create_future()
             future.set_result(None)
             return future
-        pending = self.stream.write(data)
+        pending = stream.write(data)
+        if pending.done() and not pending.cancelled() and pending.exception() is None:
+            self._pending_write = None
+            return pending
         self._pending_write = pending
+        future = asyncio.get_running_loop().create_future()
 
         def done(f: asyncio.Future[None]) -> None:
             _retrieve(f)
@@ -547,9 +585,8 @@ class HTTP1Connection(HTTPConnection):
             pending.add_done_callback(lambda _f: self._finish_request())
 
     def _finish_request(self) -> None:
-        self._clear_callbacks()
+        self._stop_watching()
         if self._disconnect_on_finish:
             self.close()
             return
-        if not self._finish_future.done():
-            self._finish_future.set_result(None)
+        self._release()

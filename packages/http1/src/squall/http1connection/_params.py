@@ -24,6 +24,12 @@ DEFAULT_MAX_REQUESTS = 1000
 DEFAULT_LINGER_TIMEOUT = 2.0
 #: Bytes discarded at most after an error response (lingering close).
 DEFAULT_LINGER_MAX_BYTES = 64 * 1024 * 1024
+#: Longest request line (RFC 9112 §3: servers SHOULD accept at least 8000 octets).
+DEFAULT_MAX_REQUEST_LINE = 8 * 1024
+#: Field lines per head or trailer section.
+DEFAULT_MAX_FIELDS = 100
+#: Longest field line, name and value (nginx, Apache httpd and aiohttp: 8 KiB).
+DEFAULT_MAX_FIELD_SIZE = 8 * 1024
 
 
 class HTTP1ConnectionParameters:
@@ -71,6 +77,9 @@ class HTTP1ConnectionParameters:
             that it reads the response instead of getting a TCP reset; ``None``
             or ``0`` closes at once.
         linger_max_bytes: most bytes discarded during that time (default 64 MiB).
+        max_field_size: longest field line of a request head or trailer section
+            (name, colon and value, in bytes; default 8 KiB); 431 and close
+            beyond it. ``None``: bounded only by ``max_header_size``.
     """
 
     def __init__(  # noqa: PLR0917 - Tornado's positional signature
@@ -90,6 +99,7 @@ class HTTP1ConnectionParameters:
         max_requests: int | None = DEFAULT_MAX_REQUESTS,
         linger_timeout: float | None = DEFAULT_LINGER_TIMEOUT,
         linger_max_bytes: int = DEFAULT_LINGER_MAX_BYTES,
+        max_field_size: int | None = DEFAULT_MAX_FIELD_SIZE,
     ) -> None:
         self.no_keep_alive = no_keep_alive
         self.chunk_size = chunk_size or DEFAULT_CHUNK_SIZE
@@ -105,3 +115,4 @@ class HTTP1ConnectionParameters:
         self.max_requests = max_requests
         self.linger_timeout = linger_timeout
         self.linger_max_bytes = linger_max_bytes
+        self.max_field_size = max_field_size

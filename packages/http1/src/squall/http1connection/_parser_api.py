@@ -28,9 +28,13 @@ time must not cost quadratic time), and memory bounded by the limits plus one re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
+from squall.http1connection._params import (
+    DEFAULT_MAX_FIELDS,
+    DEFAULT_MAX_REQUEST_LINE,
+    HTTP1ConnectionParameters,
+)
 from squall.httputil import HTTPHeaders, RequestStartLine
 
 
@@ -61,19 +65,56 @@ class RequestParserAPI(Protocol):
         """Return and forget the bytes received but not consumed."""
 
 
-#: Builds a parser: ``factory(max_request_line, max_header_size, max_fields)``.
-ParserFactory = Callable[[int, int, int], RequestParserAPI]
+class ParserFactory(Protocol):
+    """Builds a parser for one connection (the limits are in bytes).
+
+    ``max_field_size`` bounds one field line (431 beyond it); ``None`` leaves
+    field lines bounded only by ``max_header_size``.
+    """
+
+    def __call__(
+        self,
+        max_request_line: int,
+        max_header_size: int,
+        max_fields: int,
+        max_field_size: int | None = None,
+    ) -> RequestParserAPI:
+        """Return a new parser with these limits."""
 
 
 def _python_parser(
-    max_request_line: int, max_header_size: int, max_fields: int
+    max_request_line: int,
+    max_header_size: int,
+    max_fields: int,
+    max_field_size: int | None = None,
 ) -> RequestParserAPI:
     from squall.http1connection._parser import RequestParser  # noqa: PLC0415 - no cycle
 
-    return RequestParser(max_request_line, max_header_size, max_fields)
+    return RequestParser(max_request_line, max_header_size, max_fields, max_field_size)
 
 
 #: Every parser implementation available, by name; the conformance tests run each.
-#: An accelerated parser registers itself here (and becomes the default) when its
-#: optional dependency is installed.
+#: An accelerated parser registers itself here and becomes the default by setting
+#: ``DEFAULT_PARSER`` to its name, when its optional dependency is installed.
 PARSER_FACTORIES: dict[str, ParserFactory] = {"python": _python_parser}
+DEFAULT_PARSER = "python"
+
+
+def new_parser(params: HTTP1ConnectionParameters) -> RequestParserAPI:
+    """Build a request parser with ``params``' limits, of the default implementation.
+
+    The implementation is ``PARSER_FACTORIES[DEFAULT_PARSER]``, looked up at each
+    call (so one registered later is used for new connections).
+
+    Args:
+        params: the connection's parameters (``max_header_size``, ``max_field_size``).
+
+    Returns:
+        A new parser for one connection.
+    """
+    return PARSER_FACTORIES[DEFAULT_PARSER](
+        min(DEFAULT_MAX_REQUEST_LINE, params.max_header_size),
+        params.max_header_size,
+        DEFAULT_MAX_FIELDS,
+        params.max_field_size,
+    )

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 
 from squall.http1connection._connection import HTTP1Connection
+from squall.http1connection._deadlines import DeadlineReader
 from squall.http1connection._gzip import GzipMessageDelegate
 from squall.http1connection._params import HTTP1ConnectionParameters
-from squall.http1connection._parser import DEFAULT_MAX_REQUEST_LINE, RequestParser
+from squall.http1connection._parser_api import new_parser
 from squall.httputil import HTTPServerConnectionDelegate
 from squall.iostream import IOStream
 from squall.log import gen_log
@@ -42,10 +43,8 @@ class HTTP1ServerConnection:
         self.stream = stream
         self.params = params if params is not None else HTTP1ConnectionParameters()
         self.context = context
-        self._parser = RequestParser(
-            max_request_line=min(DEFAULT_MAX_REQUEST_LINE, self.params.max_header_size),
-            max_header_size=self.params.max_header_size,
-        )
+        self._parser = new_parser(self.params)
+        self._reader: DeadlineReader | None = None
         self._serving_future: asyncio.Task[None] | None = None
         self._current: HTTP1Connection | None = None
         self._closing = False
@@ -117,10 +116,12 @@ class HTTP1ServerConnection:
                 await self._serving_future
 
     async def _server_request_loop(self, delegate: HTTPServerConnectionDelegate) -> None:
+        reader = self._reader = DeadlineReader(self.stream, self._parser)
         try:
             while not self._closing:
                 conn = HTTP1Connection(self.stream, False, self.params, self.context)
                 conn._parser = self._parser
+                conn._reader = reader
                 self._current = conn
                 try:
                     request_delegate = delegate.start_request(self, conn)
@@ -145,4 +146,5 @@ class HTTP1ServerConnection:
                     await asyncio.sleep(0)
             self.stream.close()
         finally:
+            reader.close()
             delegate.on_close(self)

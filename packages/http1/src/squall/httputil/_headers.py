@@ -36,11 +36,43 @@ class HTTPHeaders(MutableMapping[str, str]):
     def __init__(self, *args: Any, **kwargs: str) -> None:
         self._as_list: dict[str, list[str]] = {}
         self._last_key: str | None = None
+        if not args and not kwargs:
+            return  # HTTPHeaders(): skip MutableMapping.update's machinery
         if len(args) == 1 and not kwargs and isinstance(args[0], HTTPHeaders):
             for name, value in args[0].get_all():
                 self.add(name, value)
         else:
             self.update(*args, **kwargs)
+
+    @classmethod
+    def _from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> HTTPHeaders:
+        """Build headers from ``(name, value)`` pairs already checked by the caller.
+
+        The fast constructor for parsers and clients: no ``MutableMapping.update``
+        machinery and no per-pair method call, the same result as ``add`` for each
+        pair in order (names are normalised, repeated names keep every value).
+        Nothing is validated: callers pass names and values they have checked
+        (the request parser's grammar, or fields a client already verified).
+
+        Args:
+            pairs: ``(name, value)`` ``str`` pairs, names in any case.
+
+        Returns:
+            A new ``HTTPHeaders`` (of ``cls``).
+        """
+        self = cls.__new__(cls)
+        as_list: dict[str, list[str]] = {}
+        last: str | None = None
+        for name, value in pairs:
+            last = _normalize_name(name)
+            values = as_list.get(last)
+            if values is None:
+                as_list[last] = [value]
+            else:
+                values.append(value)
+        self._as_list = as_list
+        self._last_key = last
+        return self
 
     # -- multi-value API ------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import http.cookies
 import ssl
 import time
@@ -104,8 +103,16 @@ class HTTPServerRequest:
             self.path, _sep, self.query = uri.partition("?")
         else:
             self.path, self.query = "", ""
-        self.arguments: dict[str, list[bytes]] = parse_qs_bytes(self.query, keep_blank_values=True)
-        self.query_arguments: dict[str, list[bytes]] = copy.deepcopy(self.arguments)
+        # Most requests have no query: skip the parser. The values are immutable
+        # bytes, so copying each list is the deep copy query_arguments needs (it
+        # must not change when body arguments are merged into ``arguments``).
+        self.arguments: dict[str, list[bytes]]
+        self.query_arguments: dict[str, list[bytes]]
+        if self.query:
+            self.arguments = parse_qs_bytes(self.query, keep_blank_values=True)
+            self.query_arguments = {name: list(v) for name, v in self.arguments.items()}
+        else:
+            self.arguments, self.query_arguments = {}, {}
         self.body_arguments: dict[str, list[bytes]] = {}
         self._cookies: http.cookies.SimpleCookie | None = None
 
@@ -168,6 +175,9 @@ class HTTPServerRequest:
         Raises:
             HTTPInputError: for a malformed form body.
         """
+        headers = self.headers
+        if "Content-Type" not in headers and "Content-Encoding" not in headers:
+            return  # parse_body_arguments would do nothing (most GETs): skip it
         parse_body_arguments(
             self.headers.get("Content-Type", ""),
             self.body,

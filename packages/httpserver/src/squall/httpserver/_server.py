@@ -129,7 +129,9 @@ class HTTPServer(TCPServer, HTTPServerConnectionDelegate):
             ``HTTP1ConnectionParameters`` (see it for their defaults):
             ``idle_timeout``, ``header_read_timeout``, ``body_idle_timeout``,
             ``keep_alive_timeout`` (seconds, ``float`` or ``None``),
-            ``max_requests``, ``linger_timeout``, ``linger_max_bytes``.
+            ``max_requests``, ``linger_timeout``, ``linger_max_bytes``,
+            ``max_field_size`` (bytes per request field line, default 8 KiB;
+            431 beyond it).
 
     Raises:
         TypeError: an unknown keyword argument.
