@@ -29,7 +29,9 @@ from squall.httputil import (
     ResponseStartLine,
 )
 from squall.httputil._abnf import (
+    FIELD_NAME,
     REQUEST_TARGET,
+    TOKEN,
     content_length_re,
     field_name_re,
     token_re,
@@ -43,6 +45,11 @@ if TYPE_CHECKING:
 
 _READ_SIZE = 64 * 1024
 _request_target_re = re.compile(REQUEST_TARGET)
+# A whole request head (without its final CRLF CRLF) in one match: a token method, a
+# visible-ASCII target, then ``name: value`` lines with a token name and a value
+# without CR, LF or NUL. With the CRLF count (see ``_head_is_safe``) a match implies
+# every per-field check of ``_check_head``.
+_SAFE_HEAD = re.compile(rf"{TOKEN} {REQUEST_TARGET} HTTP/1\.1(?:\r\n{FIELD_NAME}: [^\r\n\x00]*)*")
 #: Methods whose requests get a chunked body when no Content-Length is set (Tornado).
 _CHUNKED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -72,15 +79,11 @@ def format_request_head(
     if conn._response_started:
         raise HTTPOutputError("request headers were already written")
     method, target = start_line.method, start_line.path
-    if token_re.fullmatch(method) is None:
-        raise HTTPOutputError(f"invalid request method {method[:40]!r}")
-    if _request_target_re.fullmatch(target) is None:
-        raise HTTPOutputError(f"invalid request target {target[:100]!r}")
-    for name, value in headers.get_all():
-        if field_name_re.fullmatch(name) is None:
-            raise HTTPOutputError(f"invalid header name {name!r}")
-        if unsafe_output_char_re.search(value):
-            raise HTTPOutputError(f"invalid character in header {name}: {value!r}")
+    lines = [f"{method} {target} HTTP/1.1"]
+    lines.extend([f"{name}: {value}" for name, value in headers.get_all()])
+    text = "\r\n".join(lines)
+    if not _head_is_safe(text, len(lines)):
+        _check_head(method, target, headers)  # raises, naming the first bad field
     if "Host" not in headers:
         raise HTTPOutputError("an HTTP/1.1 request needs a Host header")
     expected: int | None = None
@@ -94,14 +97,14 @@ def format_request_head(
         if expected is None and method in _CHUNKED_METHODS:
             chunking = True
             headers["Transfer-Encoding"] = "chunked"
+            text += "\r\nTransfer-Encoding: chunked"
         elif expected is None:
             expected = 0
     if conn.no_keep_alive and "Connection" not in headers:
         headers["Connection"] = "close"
-    lines = [f"{method} {target} HTTP/1.1"]
-    lines.extend(f"{name}: {value}" for name, value in headers.get_all())
+        text += "\r\nConnection: close"
     try:
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        data = (text + "\r\n\r\n").encode("latin-1")
     except UnicodeEncodeError as e:
         raise HTTPOutputError(f"request head is not Latin-1: {e}") from e
     conn._request_start_line = start_line
@@ -112,6 +115,35 @@ def format_request_head(
     conn._expected_content_remaining = expected
     conn._disconnect_on_finish = conn.no_keep_alive or "close" in _connection_tokens(headers)
     return data
+
+
+def _head_is_safe(text: str, line_count: int) -> bool:
+    """Fast check of a joined request head (``line_count`` lines joined by CRLF).
+
+    ``_SAFE_HEAD`` admits CR and LF only as the CRLF starting a field line, so when
+    the head also holds exactly ``line_count - 1`` LFs, no line contains one and
+    each line matched as a whole: the method and every name are tokens, the target
+    is visible ASCII and no value holds CR, LF or NUL.
+    """
+    return text.count("\n") == line_count - 1 and _SAFE_HEAD.fullmatch(text) is not None
+
+
+def _check_head(method: str, target: str, headers: HTTPHeaders) -> None:
+    """Check a request head field by field (the slow path: reports the first fault).
+
+    Raises:
+        HTTPOutputError: a method that is not a token, a target that is not
+            visible ASCII, a field name that is not a token, CR/LF/NUL in a value.
+    """
+    if token_re.fullmatch(method) is None:
+        raise HTTPOutputError(f"invalid request method {method[:40]!r}")
+    if _request_target_re.fullmatch(target) is None:
+        raise HTTPOutputError(f"invalid request target {target[:100]!r}")
+    for name, value in headers.get_all():
+        if field_name_re.fullmatch(name) is None:
+            raise HTTPOutputError(f"invalid header name {name!r}")
+        if unsafe_output_char_re.search(value):
+            raise HTTPOutputError(f"invalid character in header {name}: {value!r}")
 
 
 def _can_keep_alive(start_line: ResponseStartLine, headers: HTTPHeaders) -> bool:
@@ -132,6 +164,16 @@ async def _fill(conn: HTTP1Connection, parser: ResponseParser) -> None:
     parser.feed(data)
 
 
+def _expects_continue(conn: HTTP1Connection) -> bool:
+    """Whether a ``100 Continue`` is the answer to a pending ``Expect: 100-continue``."""
+    headers = conn._request_headers
+    return (
+        headers is not None
+        and headers.get("Expect", "").lower() == "100-continue"
+        and not conn._write_finished
+    )
+
+
 async def read_response(conn: HTTP1Connection, delegate: HTTPMessageDelegate) -> bool:
     """Read the response to the request written on ``conn`` and feed it to ``delegate``.
 
@@ -140,24 +182,24 @@ async def read_response(conn: HTTP1Connection, delegate: HTTPMessageDelegate) ->
     params = conn.params
     max_body = conn._max_body_size
     chunk_size = params.chunk_size
-    if params.decompress:
-        delegate = GzipMessageDelegate(
-            delegate, chunk_size, max_body, message="response", require_end=False
-        )
     parser = ResponseParser(max_header_size=params.max_header_size)
     request = conn._request_start_line
     method = request.method if request is not None else "GET"
-    request_headers = conn._request_headers
-    expect_continue = (
-        request_headers is not None and request_headers.get("Expect", "").lower() == "100-continue"
-    )
     need_delegate_close = False
     stream = conn.stream
     try:
+        head = None  # a fresh parser holds nothing: read before looking for a head
         while True:
-            head = parser.next_head(method)
             while head is None:
-                await _fill(conn, parser)
+                # _fill, inlined: the head read happens once per response.
+                try:
+                    data = await stream.read_bytes(_READ_SIZE, partial=True)
+                except StreamClosedError:
+                    if parser.received == 0 or parser.eof:
+                        raise  # nothing of a response arrived: a closed stream
+                    parser.feed_eof()
+                else:
+                    parser.feed(data)
                 head = parser.next_head(method)
             start_line, headers = head
             code = start_line.code
@@ -165,12 +207,19 @@ async def read_response(conn: HTTP1Connection, delegate: HTTPMessageDelegate) ->
                 break
             # RFC 9110 §15.2: interim responses. Only a 100 answering our
             # ``Expect: 100-continue`` reaches the delegate (it then sends the body).
-            if code == 100 and expect_continue and not conn._write_finished:
+            if code == 100 and _expects_continue(conn):
                 need_delegate_close = True
                 result = delegate.headers_received(start_line, headers)
                 if result is not None:
                     await result
+            head = parser.next_head(method)
         keep_alive = _can_keep_alive(start_line, headers)
+        if params.decompress and "Content-Encoding" in headers:
+            # Only an encoded body needs the decoder (which also counts decoded
+            # bytes against max_body); a plain body is counted below as it arrives.
+            delegate = GzipMessageDelegate(
+                delegate, chunk_size, max_body, message="response", require_end=False
+            )
         need_delegate_close = True
         result = delegate.headers_received(start_line, headers)
         if result is not None:

@@ -8,16 +8,24 @@ closing the connection, so the parser must be told about end of input
 (``feed_eof``).
 
 Costs: the end of the head is found with ``bytearray.find`` resuming where the last
-search stopped (feeding one byte at a time stays linear in the bytes received), and
-the head is split and checked with the anchored regexes of ``squall.httputil._abnf``.
+search stopped (feeding one byte at a time stays linear in the bytes received). A
+head is first checked whole by one anchored regex (``_WELL_FORMED_HEAD``: a status
+line and ``name:value`` field lines, nothing else); only a head it rejects goes
+through the line-by-line checks, which find the exact fault (or accept it: the
+whole-head regex is deliberately no more permissive than those checks).
 """
 
 from __future__ import annotations
+
+import re
 
 from squall.http1connection._errors import HTTPParseError
 from squall.http1connection._parser import MAX_CHUNK_LINE, _check_trailer, _parse_chunk_size
 from squall.httputil import HTTPHeaders, ResponseStartLine
 from squall.httputil._abnf import (
+    FIELD_NAME,
+    FIELD_VALUE,
+    STATUS_LINE,
     content_length_re,
     field_name_re,
     forbidden_head_char_re,
@@ -32,6 +40,12 @@ DEFAULT_MAX_FIELDS = 100
 # _TRAILER) or a body that ends when the connection closes (_UNTIL_CLOSE).
 # _DONE: the message is complete and nothing more may be read from this parser.
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_CRLF, _TRAILER, _UNTIL_CLOSE, _DONE = range(8)
+
+# A whole response head in one match: the status line, then field lines whose name is
+# a token and whose value holds no control character but HTAB. CR and LF can only
+# appear as the CRLF between lines (neither character class contains them), so a
+# match implies every check of ``_parse_head_checked`` but the field count.
+_WELL_FORMED_HEAD = re.compile(rf"{STATUS_LINE}(?:\r\n{FIELD_NAME}:{FIELD_VALUE})*")
 
 
 def parse_response_head(
@@ -54,6 +68,29 @@ def parse_response_head(
             field name that is not a token; for more than ``max_fields`` fields.
     """
     text = block.decode("latin-1")
+    match = _WELL_FORMED_HEAD.fullmatch(text)
+    if match is None:
+        # Something is wrong (or unusual): the line-by-line checks say what.
+        return _parse_head_checked(text, max_fields)
+    version, code_text, reason = match.group(1, 2, 3)
+    code = int(code_text)
+    if code < 100:
+        raise HTTPParseError(f"invalid status code {code}")
+    if version != "HTTP/1.0":
+        version = "HTTP/1.1"
+    lines = text.split("\r\n")
+    if len(lines) - 1 > max_fields:
+        raise HTTPParseError(f"more than {max_fields} header fields", 431)
+    pairs = []
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        pairs.append((name, value.strip(" \t")))
+    headers = HTTPHeaders._from_pairs(pairs)  # checked by the regex above
+    return ResponseStartLine(version, code, (reason or "").strip(" \t")), headers
+
+
+def _parse_head_checked(text: str, max_fields: int) -> tuple[ResponseStartLine, HTTPHeaders]:
+    """``parse_response_head`` one rule at a time: the path that reports what is wrong."""
     crlf = text.count("\r\n")
     if text.count("\r") != crlf or text.count("\n") != crlf:
         raise HTTPParseError("bare CR or LF in response head")
@@ -120,16 +157,26 @@ def response_body_length(
         return -1
     if not cl:
         return None
+    if len(cl) == 1:
+        # The usual case, one plain number: the same checks without the set.
+        value = cl[0].strip(" \t")
+        if value.isascii() and value.isdigit():  # == content_length_re.fullmatch
+            return _length_value(value)
     values = {v.strip(" \t") for item in cl for v in item.split(",")}
     if len(values) != 1:
         raise HTTPParseError("conflicting Content-Length values")
     (value,) = values
     if content_length_re.fullmatch(value) is None:
         raise HTTPParseError(f"malformed Content-Length {value[:40]!r}")
-    value = value.lstrip("0") or "0"
-    if len(value) > 19:
+    return _length_value(value)
+
+
+def _length_value(digits: str) -> int:
+    """A checked run of ASCII digits as a length (at most 19 significant digits)."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > 19:
         raise HTTPParseError("Content-Length too large", 413)
-    return int(value)
+    return int(digits)
 
 
 class ResponseParser:

@@ -77,7 +77,10 @@ class HTTPRequest:
         body_producer: ``async def producer(write)`` writing the body with
             ``await write(chunk)``; sent chunked unless ``Content-Length`` is set.
         expect_100_continue: send ``Expect: 100-continue`` and the body only once
-            the server answered ``100 Continue``.
+            the server answered ``100 Continue``; if the server sends no response
+            at all within one second (it may not know ``Expect``), the body is sent
+            anyway (RFC 9110 §10.1.1, as curl does). A final response before that
+            means the body is not sent (the connection is then closed).
         decompress_response: decode gzip/deflate response bodies.
         ssl_options: an ``ssl.SSLContext`` (or dict of ``ssl.wrap_socket``
             arguments) overriding ``validate_cert``, ``ca_certs``, ``client_*``.
@@ -170,7 +173,7 @@ class HTTPRequest:
     @headers.setter
     def headers(self, value: dict[str, str] | HTTPHeaders | None) -> None:
         if value is None:
-            self._headers = HTTPHeaders()
+            self._headers = HTTPHeaders._from_pairs(())  # cheaper than HTTPHeaders()
         elif isinstance(value, HTTPHeaders):
             self._headers = value
         else:
@@ -186,15 +189,26 @@ class HTTPRequest:
         self._body = value.encode("utf-8") if isinstance(value, str) else value
 
 
+_ABSENT = object()
+
+
 class _RequestProxy:
     """An ``HTTPRequest`` seen through the client's defaults (Tornado's ``_RequestProxy``)."""
 
     def __init__(self, request: HTTPRequest, defaults: dict[str, Any] | None) -> None:
-        # Arguments the request sets are final: resolve them now, in one pass.
+        # Every argument is resolved now (a request must not be modified once passed
+        # to fetch, as in Tornado): the client reads about fifteen of them per
+        # request, and a dict lookup is much cheaper than a ``__getattr__`` call
+        # each. Copy the request's attributes in one C-level update, then fill the
+        # ``None`` ones that have a default (a handful of names). The properties
+        # (``headers``, ``body``) and anything else not in ``vars(request)`` go
+        # through ``__getattr__`` once, then are cached the same way.
         resolved = self.__dict__
-        for name, value in vars(request).items():
-            if value is not None and name[0] != "_":
-                resolved[name] = value
+        resolved.update(vars(request))
+        if defaults:
+            for name, value in defaults.items():
+                if resolved.get(name, _ABSENT) is None:
+                    resolved[name] = value
         self.request = request
         self.defaults = defaults
 

@@ -21,7 +21,16 @@ class HTTPResponse:
         error: an exception, or ``None``; if ``None`` and ``code`` is not 2xx an
             ``HTTPClientError`` is made.
         request_time: seconds (``float``) from the start of the request to the end.
-        time_info: a dict of timing details (empty for the simple client).
+        time_info: a ``dict`` of timing details, seconds (``float``). Tornado fills
+            it with curl's timings plus ``queue`` (the wait for a ``max_clients``
+            slot). ``SimpleAsyncHTTPClient`` fills what it measures: ``queue``, then
+            from the start of the request ``redirect`` (the hops before the last:
+            redirects and authentication challenges), ``connect`` (the last hop's
+            connection ready, including proxy tunnel and TLS; about 0 for a pooled
+            connection), ``starttransfer`` (its final response head received) and
+            ``total`` (``request_time``); a request that failed has ``queue`` and
+            ``total`` only (``queue`` only if it timed out in the queue). Empty
+            when not given.
         reason: the reason phrase (defaults to the standard one for ``code``).
         start_time: wall-clock start of the request, seconds since the epoch.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import functools
 import io
 import socket
 import time
@@ -27,6 +26,7 @@ from squall.iostream import IOStream, StreamClosedError
 from squall.log import gen_log
 from squall.netutil import OverrideResolver, Resolver
 from squall.simple_httpclient._auth import digest_auth_header, parse_digest_challenge
+from squall.simple_httpclient._deadlines import Deadline, Deadlines
 from squall.simple_httpclient._exchange import Exchange
 from squall.simple_httpclient._pool import ConnectionPool
 from squall.simple_httpclient._prepare import (
@@ -45,6 +45,9 @@ _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 #: Methods safe to resend when a reused keep-alive connection turns out closed
 #: (RFC 9110 §9.2.2: idempotent methods).
 _RETRYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+#: Methods whose head gets ``Transfer-Encoding: chunked`` added by ``write_headers``
+#: when it has no ``Content-Length`` (``http1connection``'s rule, Tornado's).
+_CHUNKING_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Fields that carry credentials: never sent to another origin after a redirect.
 _CREDENTIAL_HEADERS = ("Authorization", "Cookie", "Proxy-Authorization")
 # Fields describing a body: dropped when a redirect turns the request into a GET.
@@ -109,6 +112,8 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         self.queue: collections.deque[tuple[object, Any, Callable[[HTTPResponse], None], Any]]
         self.queue = collections.deque()
         self.active: dict[object, tuple[Any, Callable[[HTTPResponse], None]]] = {}
+        # When each queued request was queued (time.monotonic()), for time_info["queue"].
+        self._enqueued: dict[object, float] = {}
         self.waiting: dict[
             object, tuple[Any, Callable[[HTTPResponse], None], asyncio.TimerHandle | None]
         ] = {}
@@ -126,8 +131,12 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
             self.resolver = OverrideResolver(resolver=self.resolver, mapping=hostname_mapping)
         self.tcp_client = TCPClient(resolver=self.resolver)
         self._pool = ConnectionPool(idle_connection_timeout, self.max_connections_per_host)
+        self._deadlines = Deadlines()
         self._per_host: collections.Counter[Any] = collections.Counter()
-        self._tasks: set[asyncio.Task[HTTPResponse]] = set()
+        # Running fetch tasks (strong references) and what _on_cancelled needs.
+        self._tasks: dict[
+            asyncio.Task[None], tuple[object, Any, Any, Callable[[HTTPResponse], None]]
+        ] = {}
         # Connection parameters by (no_keep_alive, decompress): built once each.
         self._params: dict[tuple[bool, bool], HTTP1ConnectionParameters] = {}
 
@@ -140,6 +149,7 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
             return
         super().close()
         self._pool.close()
+        self._deadlines.close()
         if self.own_resolver:
             self.resolver.close()
         self.tcp_client.close()
@@ -149,7 +159,18 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
     def fetch_impl(self, request: HTTPRequest, callback: Callable[[HTTPResponse], None]) -> None:
         """Queue ``request``; ``callback(response)`` runs once it completes or fails."""
         key = object()
-        self.queue.append((key, request, callback, self._host_key(request)))
+        host_key = self._host_key(request)
+        if (
+            not self.queue
+            and len(self.active) < self.max_clients
+            and self._per_host[host_key] < self.max_connections_per_host
+        ):
+            # Nothing is queued and there is room: start at once, as
+            # _process_queue would, without the queue and timer bookkeeping.
+            self._start(key, request, callback, host_key, 0.0)
+            return
+        self._enqueued[key] = time.monotonic()
+        self.queue.append((key, request, callback, host_key))
         self.waiting[key] = (request, callback, None)
         self._process_queue()
         if key in self.waiting:
@@ -181,6 +202,7 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
             key, _request, _callback, host_key = queue[i]
             if key not in self.waiting:
                 del queue[i]
+                self._enqueued.pop(key, None)
                 continue
             if host_key is not None and self._per_host[host_key] >= self.max_connections_per_host:
                 i += 1
@@ -189,62 +211,105 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
             request, callback, handle = self.waiting.pop(key)
             if handle is not None:
                 handle.cancel()
-            self.active[key] = (request, callback)
-            self._per_host[host_key] += 1
-            task = asyncio.get_running_loop().create_task(self._run(request))
-            self._tasks.add(task)
-            task.add_done_callback(
-                functools.partial(self._on_done, key, host_key, request, callback)
-            )
+            now = time.monotonic()
+            queued = now - self._enqueued.pop(key, now)
+            self._start(key, request, callback, host_key, queued)
 
-    def _on_done(
+    def _start(
+        self,
+        key: object,
+        request: Any,
+        callback: Callable[[HTTPResponse], None],
+        host_key: Any,
+        queued: float,
+    ) -> None:
+        self.active[key] = (request, callback)
+        self._per_host[host_key] += 1
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self._run(key, host_key, request, callback, queued))
+        self._tasks[task] = (key, host_key, request, callback)
+        # Only for a task cancelled before it finished (even before it started, when
+        # its code never runs): a task that completes removes this callback and
+        # finishes the fetch itself, saving a loop callback per request.
+        task.add_done_callback(self._on_cancelled)
+
+    def _on_cancelled(self, task: asyncio.Task[None]) -> None:
+        key, host_key, request, callback = self._tasks.pop(task)
+        response = HTTPResponse(request, 599, error=HTTPStreamClosedError("Cancelled"))
+        self._finish_fetch(key, host_key, callback, response)
+
+    def _finish_fetch(
         self,
         key: object,
         host_key: Any,
-        request: Any,
         callback: Callable[[HTTPResponse], None],
-        task: asyncio.Task[HTTPResponse],
+        response: HTTPResponse,
     ) -> None:
-        self._tasks.discard(task)
         self.active.pop(key, None)
         self._per_host[host_key] -= 1
         if self._per_host[host_key] <= 0:
             del self._per_host[host_key]
-        if task.cancelled():
-            response = HTTPResponse(request, 599, error=HTTPStreamClosedError("Cancelled"))
-        else:
-            response = task.result()
         self._process_queue()
         callback(response)
 
     def _on_timeout(self, key: object, info: str) -> None:
         request, callback, _handle = self.waiting.pop(key)
+        now = time.monotonic()
+        queued = now - self._enqueued.pop(key, now)
         self.queue = collections.deque(item for item in self.queue if item[0] is not key)
         response = HTTPResponse(
             request,
             599,
             error=HTTPTimeoutError(f"Timeout {info}"),
             request_time=time.time() - request.start_time,
+            time_info={"queue": queued},
         )
         callback(response)
 
     # -- one fetch, following redirects ---------------------------------------------
 
-    async def _run(self, request: Any) -> HTTPResponse:
-        loop = asyncio.get_running_loop()
-        start, start_wall = loop.time(), time.time()
+    async def _run(
+        self,
+        key: object,
+        host_key: Any,
+        request: Any,
+        callback: Callable[[HTTPResponse], None],
+        queued: float,
+    ) -> None:
+        # Durations use time.monotonic() (a C call; loop.time() is a Python method).
+        start, start_wall = time.monotonic(), time.time()
+        task = asyncio.current_task()
+        assert task is not None
         try:
-            return await self._fetch(request, start, start_wall)
+            response = await self._fetch(request, start, start_wall, task, queued)
         except Exception as e:
-            return HTTPResponse(
+            elapsed = time.monotonic() - start
+            response = HTTPResponse(
                 request,
                 599,
                 error=_map_error(e),
-                request_time=loop.time() - start,
+                request_time=elapsed,
                 start_time=start_wall,
+                time_info={"queue": queued, "total": elapsed},
             )
+        # Finish here, in the task (a cancellation raised above is left to
+        # _on_cancelled, which is still registered then).
+        task.remove_done_callback(self._on_cancelled)
+        self._tasks.pop(task, None)
+        try:
+            self._finish_fetch(key, host_key, callback, response)
+        except Exception:
+            # As the loop would report an exception from a done callback.
+            gen_log.error("Exception in HTTP client callback", exc_info=True)
 
-    async def _fetch(self, request: Any, start: float, start_wall: float) -> HTTPResponse:
+    async def _fetch(
+        self,
+        request: Any,
+        start: float,
+        start_wall: float,
+        task: asyncio.Task[None],
+        queued: float,
+    ) -> HTTPResponse:
         original = request.request
         current = request
         redirects_left = current.max_redirects or 0
@@ -253,10 +318,12 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         proxy_challenge: dict[str, str] | None = None
         proxy_digest_tried = False
         while True:
+            hop_start = time.monotonic()
             check_request(current)
             proxy = proxy_for(current)
             target = parse_target(current.url)
-            headers = build_headers(current, target)
+            creds = credentials(current, target)
+            headers = build_headers(current, target, creds)
             if digest is not None:
                 headers["Authorization"] = digest
             request_target = target.path
@@ -280,7 +347,6 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                 and current.body_producer is None
             )
             follow = bool(current.follow_redirects) and redirects_left > 0
-            creds = credentials(current, target)
             wants_digest = (
                 creds is not None
                 and current.auth_mode == "digest"
@@ -314,7 +380,9 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                     return _redirect_decision(current.url, hdrs["Location"], decision)
                 return False
 
-            ex = await self._exchange(current, target, headers, discard, proxy, request_target)
+            ex = await self._exchange(
+                current, target, headers, discard, proxy, request_target, task
+            )
             assert ex.code is not None
             if "proxy_challenge" in decision:
                 proxy_digest_tried = True
@@ -333,17 +401,18 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
                 digest, digest_tried = None, False
                 proxy_challenge, proxy_digest_tried = None, False
                 continue
-            loop = asyncio.get_running_loop()
             body = b"" if current.streaming_callback is not None else b"".join(ex.chunks)
             error = None
             if "refused" in decision:
                 error = HTTPClientError(ex.code, decision["refused"])
+            total = time.monotonic() - start
             return HTTPResponse(
                 original,
                 ex.code,
                 reason=ex.reason,
                 headers=ex.headers,
-                request_time=loop.time() - start,
+                request_time=total,
+                time_info=_time_info(queued, start, hop_start, ex, total),
                 start_time=start_wall,
                 buffer=io.BytesIO(body),
                 effective_url=current.url,
@@ -358,18 +427,39 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         discard: Callable[[int, HTTPHeaders], bool],
         proxy: Proxy | None,
         request_target: str,
+        task: asyncio.Task[None],
     ) -> Exchange:
         phase = ["connecting"]
-        timeout = request.request_timeout or None
+        timeout = request.request_timeout
+        # What ``asyncio.timeout`` does (cancel the task at the deadline and turn that
+        # cancellation, and only that one, into a timeout), with the client's shared
+        # deadline timer instead of a timer handle per request (see _deadlines).
+        deadline: Deadline | None = None
+        cancelling = 0
+        if timeout:
+            cancelling = task.cancelling()
+            loop = asyncio.get_running_loop()
+            deadline = self._deadlines.add(loop, loop.time() + timeout, task)
         try:
-            async with asyncio.timeout(timeout):
-                return await self._exchange_on_stream(
-                    request, target, headers, discard, phase, proxy, request_target
-                )
-        except TimeoutError:
+            ex = await self._exchange_on_stream(
+                request, target, headers, discard, phase, proxy, request_target
+            )
+        except BaseException as e:
+            timed_out = isinstance(e, TimeoutError)
+            if deadline is not None:
+                self._deadlines.remove(deadline)
+                if deadline.expired and task.uncancel() <= cancelling:
+                    timed_out = timed_out or isinstance(e, asyncio.CancelledError)
+            if not timed_out:
+                raise
             if phase[0] == "connecting":
                 raise HTTPTimeoutError("Timeout while connecting") from None
             raise HTTPTimeoutError("Timeout during request") from None
+        if deadline is not None:
+            self._deadlines.remove(deadline)
+            if deadline.expired:
+                task.uncancel()
+        return ex
 
     async def _exchange_on_stream(  # noqa: PLR0917
         self,
@@ -423,11 +513,15 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
             phase[0] = "request"
             conn = HTTP1Connection(stream, True, params, f"{target.host}:{target.port}")
             ex = Exchange(conn, request, discard)
+            ex.connect_time = time.monotonic()
+            send_headers = headers
+            if attempt == 0 and reused and request.method in _CHUNKING_METHODS:
+                # The head writer may add Transfer-Encoding (Connection: close only
+                # on connections that are not pooled, hence never reused): the retry
+                # needs the original set.
+                send_headers = HTTPHeaders._from_pairs(headers.get_all())
             try:
-                # The head writer adds fields: the retry needs the original set.
-                ok = await ex.send(
-                    start_line, HTTPHeaders(headers) if attempt == 0 and reused else headers
-                )
+                ok = await ex.send(start_line, send_headers)
             except HTTPOutputError as e:
                 stream.close()
                 raise ValueError(str(e)) from e
@@ -489,6 +583,27 @@ class SimpleAsyncHTTPClient(AsyncHTTPClient):
         except BaseException:
             stream.close()
             raise
+
+
+def _time_info(
+    queued: float, start: float, hop_start: float, ex: Exchange, total: float
+) -> dict[str, float]:
+    """``HTTPResponse.time_info``: what this client can measure, in seconds.
+
+    ``queue``: waiting for a ``max_clients`` slot (Tornado's key); then, from the
+    start of the request, curl's names where the meaning is the same: ``redirect``
+    (the hops before the last: redirects, authentication challenges), ``connect``
+    (the last hop's connection ready: TCP, proxy tunnel and TLS done, or a pooled
+    one taken), ``starttransfer`` (its final response head received) and ``total``.
+    """
+    head = ex.head_time if ex.head_time is not None else start + total
+    return {
+        "queue": queued,
+        "redirect": hop_start - start,
+        "connect": ex.connect_time - start,
+        "starttransfer": head - start,
+        "total": total,
+    }
 
 
 def _redirect_decision(url: str, location: str, decision: dict[str, Any]) -> bool:

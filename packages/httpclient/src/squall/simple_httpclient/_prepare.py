@@ -13,6 +13,7 @@ from squall.httpclient import HTTPRequest
 from squall.httputil import HTTPHeaders
 from squall.httputil._abnf import token_re
 from squall.simple_httpclient._auth import basic_auth_header
+from squall.simple_httpclient._trust import default_context
 
 try:
     #: The client's version, from the installed ``squall-httpclient`` metadata.
@@ -41,11 +42,9 @@ class Target:
     path: str  # origin-form request target: path?query
     username: str | None
     password: str | None
-
-    @property
-    def origin(self) -> tuple[str, str, int]:
-        """RFC 6454 origin: (scheme, host, port)."""
-        return (self.scheme, self.host.lower(), self.port)
+    #: RFC 6454 origin: ``(scheme, host lower-cased, port)`` (made once: the client
+    #: reads it for every request, for the per-host limit).
+    origin: tuple[str, str, int]
 
 
 _target_cache: dict[str, Target] = {}
@@ -85,7 +84,9 @@ def _parse_target(url: str) -> Target:
         path += "?" + parsed.query
     username = urllib.parse.unquote(parsed.username) if parsed.username is not None else None
     password = urllib.parse.unquote(parsed.password) if parsed.password is not None else None
-    return Target(scheme, host, port, netloc, path, username, password)
+    return Target(
+        scheme, host, port, netloc, path, username, password, (scheme, host.lower(), port)
+    )
 
 
 def check_request(request: HTTPRequest) -> None:
@@ -113,8 +114,10 @@ def credentials(request: Any, target: Target) -> tuple[str, str] | None:
     return None
 
 
-def build_headers(request: Any, target: Target) -> HTTPHeaders:
+def build_headers(request: Any, target: Target, creds: tuple[str, str] | None) -> HTTPHeaders:
     """The request headers to send, as Tornado's simple client builds them.
+
+    ``creds`` is ``credentials(request, target)`` (the caller needs it too).
 
     Adds ``Host``, Basic ``Authorization`` (for ``auth_mode`` ``"basic"``),
     ``User-Agent``, ``Expect``, ``Content-Length``, a form ``Content-Type`` for a
@@ -124,10 +127,11 @@ def build_headers(request: Any, target: Target) -> HTTPHeaders:
         ValueError: a body with a method that takes none or the reverse (unless
             ``allow_nonstandard_methods``), or an unsupported ``auth_mode``.
     """
-    headers = HTTPHeaders(request.headers)
+    # A copy (the request's own headers stay as the caller set them, for a redirect
+    # or a retry); check_request has checked every field.
+    headers = HTTPHeaders._from_pairs(request.headers.get_all())
     if "Host" not in headers:
         headers["Host"] = target.netloc
-    creds = credentials(request, target)
     if creds is not None:
         mode = request.auth_mode or "basic"
         if mode == "basic":
@@ -164,8 +168,9 @@ _default_contexts: dict[str | None, ssl.SSLContext] = {}
 def tls_settings(request: Any) -> tuple[ssl.SSLContext | dict[str, Any], Any]:
     """The TLS context for an https request, and a hashable key naming its identity.
 
-    Verification is on by default, against the system's trust store
-    (``ssl.create_default_context``), or ``ca_certs`` when given.
+    Verification is on by default, against ``ca_certs`` when given, else the
+    system's trust store, else (where there is none) the ``tls`` extra's
+    truststore or certifi (see ``_trust``).
 
     Returns:
         ``(context_or_options, key)``; ``key`` is ``None`` when the settings
@@ -186,10 +191,10 @@ def tls_settings(request: Any) -> tuple[ssl.SSLContext | dict[str, Any], Any]:
     if validate and cert is None and key is None:
         context = _default_contexts.get(ca_certs)
         if context is None:
-            context = ssl.create_default_context(cafile=ca_certs)
+            context = default_context(ca_certs)
             _default_contexts[ca_certs] = context
         return context, identity
-    context = ssl.create_default_context(cafile=ca_certs)
+    context = default_context(ca_certs)
     if not validate:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
