@@ -110,7 +110,7 @@ def run(
                 armed.append(when)
                 return call_at(when, callback, *args, **kw)
 
-            loop.call_at = counting_call_at  # type: ignore[method-assign]
+            loop.call_at = counting_call_at  # type: ignore[method-assign,assignment]
         socks = bind_sockets(0, "127.0.0.1")
         server = Server(HTTP1ConnectionParameters(**params), app or App())
         server.add_sockets(socks)
