@@ -106,6 +106,9 @@ class HTTP1Connection(HTTPConnection):
         # Made only when _read_message must wait for the response (see _release).
         self._finish_future: asyncio.Future[None] | None = None
         self._released = False
+        # When the server waited for this head in the stream's data hook: the loop
+        # time the wait began (header_timeout counts from it), else None.
+        self._head_wait_started: float | None = None
 
     # -- configuration --------------------------------------------------------------
 
@@ -257,7 +260,9 @@ class HTTP1Connection(HTTPConnection):
             # A pipelined head may be buffered already: no coroutine for it.
             head = parser.next_head() if parser.buffered else None
             if head is None:
-                head = await read_head(parser, self.params, self._get_reader())
+                head = await read_head(
+                    parser, self.params, self._get_reader(), self._head_wait_started
+                )
             start_line, headers = head
             self._request_start_line = start_line
             self._request_headers = headers

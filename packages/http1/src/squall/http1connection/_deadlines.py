@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from squall.http1connection._errors import HTTPParseError
 from squall.http1connection._params import HTTP1ConnectionParameters
@@ -81,7 +82,7 @@ class DeadlineReader:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
         self._deadline: float | None = None
-        self._waiter: asyncio.Future[bytes] | None = None
+        self._waiter: asyncio.Future[Any] | None = None
 
     def time(self) -> float:
         """The event loop's clock (seconds, ``float``), in which deadlines are given."""
@@ -109,15 +110,32 @@ class DeadlineReader:
         future = self.stream.read_bytes(_READ_SIZE, partial=True)
         if deadline is None or future.done():  # already buffered: no deadline can pass
             return future
-        self._waiter = future
+        self.watch(future, deadline)
+        return future
+
+    def watch(self, waiter: asyncio.Future[Any], deadline: float | None) -> None:
+        """Fail ``waiter`` with ``TimeoutError`` if it is not done by ``deadline``.
+
+        Replaces the future watched before (one waiter at a time). Calling it
+        again for the same waiter with a later deadline only stores the deadline
+        (the timer re-arms itself when it fires), so a server that answers
+        requests without a read future can push its keep-alive deadline forward
+        per request at the cost of an attribute store.
+
+        Args:
+            waiter: the future to fail.
+            deadline: loop time (``float``), or ``None`` for no deadline.
+        """
+        self._waiter = waiter
         self._deadline = deadline
+        if deadline is None:
+            return
         timer = self._timer
         if timer is None or self._timer_at > deadline:
             if timer is not None:
                 timer.cancel()
             self._timer = self._loop.call_at(deadline, self._on_timer)
             self._timer_at = deadline
-        return future
 
     async def fill(self, deadline: float | None) -> None:
         """Read once (see ``read``) and feed the bytes to the parser.
@@ -160,6 +178,7 @@ async def read_head(
     parser: RequestParserAPI,
     params: HTTP1ConnectionParameters,
     reader: DeadlineReader,
+    started: float | None = None,
 ) -> tuple[RequestStartLine, HTTPHeaders]:
     """Wait for the next request head under the idle and header timeouts.
 
@@ -176,6 +195,9 @@ async def read_head(
         parser: the connection's parser.
         params: the connection's parameters.
         reader: reads from the connection's stream into ``parser``.
+        started: loop time the wait for this head began, if earlier than now
+            (the server waited for its first bytes in the stream's data hook);
+            ``header_timeout`` counts from it.
 
     Returns:
         ``(RequestStartLine, HTTPHeaders)``.
@@ -188,7 +210,7 @@ async def read_head(
     head = None
     now = reader.time()
     timeout = params.header_timeout
-    overall = None if timeout is None else now + timeout
+    overall = None if timeout is None else (now if started is None else started) + timeout
     if not parser.buffered:
         idle = params.idle_timeout if parser.heads == 0 else params.keep_alive_timeout
         try:
@@ -233,6 +255,11 @@ async def linger(
     timeout = params.linger_timeout
     if not timeout or stream.closed():
         return
+    if asyncio.current_task() is None:
+        # Reached while the request ran eagerly in the stream's data hook (see
+        # _eager.py): asyncio.timeout needs a task, so continue in the
+        # connection's task first.
+        await asyncio.sleep(0)
     if parser is not None:
         parser.take_buffered()
     # squall-tcp has no public half-close yet: use the transport's write_eof()

@@ -415,6 +415,7 @@ class BaseIOStream(_ReadBuffer):
         if self._closed:
             return
         self._closed = True
+        self._data_hook = None
         if exc_info:
             if isinstance(exc_info, tuple):
                 self.error = exc_info[1]

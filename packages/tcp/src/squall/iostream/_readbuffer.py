@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from squall.iostream._errors import (
@@ -12,6 +13,9 @@ from squall.iostream._errors import (
     UnsatisfiableReadError,
     closed_error,
 )
+
+if TYPE_CHECKING:
+    from squall.iostream._base import BaseIOStream
 
 __all__ = ["_ReadBuffer"]
 
@@ -45,6 +49,7 @@ class _ReadBuffer:
     """
 
     __slots__ = (
+        "_data_hook",
         "_rbuf",
         "_read_future",
         "_read_kind",
@@ -75,6 +80,66 @@ class _ReadBuffer:
         self._read_max: int | None = None
         self._read_partial = False
         self._read_paused = False
+        self._data_hook: Callable[[BaseIOStream], None] | None = None
+
+    # -------------------------------------------- the squall-internal data hook
+
+    def _set_data_hook(self, hook: Callable[[BaseIOStream], None] | None) -> None:
+        """Call ``hook(stream)`` synchronously whenever data arrives and no read is pending.
+
+        Private and squall-internal (the HTTP/1.1 server uses it to answer a
+        request inside the transport's callback, without a read future and a task
+        wake-up per request). Semantics:
+
+        * the hook runs on the stack of the protocol's ``buffer_updated`` /
+          ``data_received``, after the bytes were appended to the read buffer;
+        * a pending read wins: it is served as usual and the hook is not called;
+        * the hook consumes from the front of the buffer with
+          :meth:`_read_buffered` (or consumes nothing: the bytes stay buffered for
+          a later read or hook call); it may write, and it may start a read (the
+          read then owns the stream: later data goes to it, not to the hook);
+        * an exception from the hook is logged on ``squall.general`` and closes
+          the stream with it as :attr:`error`;
+        * backpressure is unchanged: more than ``max_buffer_size`` bytes still
+          buffered after the hook returns pause reading;
+        * ``close()`` drops the hook; ``None`` removes it.
+
+        Args:
+            hook: a function of the stream, or None.
+        """
+        self._data_hook = hook
+
+    def _read_buffered(self, max_bytes: int | None = None) -> bytes:
+        """Consume and return up to ``max_bytes`` (default: all) buffered bytes.
+
+        For data hooks: no future. A whole received chunk is returned without a
+        copy.
+
+        Raises:
+            RuntimeError: a read is pending (it owns the buffered bytes).
+        """
+        future = self._read_future
+        if future is not None and not future.done():
+            raise RuntimeError("_read_buffered() while a read is pending")
+        buf = self._rbuf
+        end = len(buf)
+        if max_bytes is not None and self._rpos + max_bytes < end:
+            end = self._rpos + max_bytes
+        data = self._take(end)
+        if self._read_paused:
+            self._maybe_resume_reading()
+        return data
+
+    def _buffered_size(self) -> int:
+        """The number of buffered bytes not consumed yet."""
+        return len(self._rbuf) - self._rpos
+
+    def _call_data_hook(self, hook: Callable[[BaseIOStream], None]) -> None:
+        try:
+            hook(self)  # type: ignore[arg-type]  # only BaseIOStream has a read buffer
+        except Exception as e:
+            _gen_log.error("Exception in stream data hook %r", hook, exc_info=True)
+            self.close(exc_info=e)
 
     def _start_read(self) -> asyncio.Future[Any]:
         future = self._read_future
@@ -281,8 +346,14 @@ class _ReadBuffer:
                 del buf[:pos]
             self._rpos = 0
             buf += data
-        if self._read_future is not None:
+        future = self._read_future
+        if future is not None and future.done():
+            # Cancelled (or failed) by its awaiter: drop it, keep the data.
+            self._read_future = future = None
+        if future is not None:
             self._try_read()
+        elif self._data_hook is not None:
+            self._call_data_hook(self._data_hook)
         if len(self._rbuf) - self._rpos > self.max_buffer_size and not self._closed:
             self._buffer_over()
 
