@@ -71,6 +71,30 @@ class HTTP1Connection(HTTPConnection):
             exposed as ``self.context``.
     """
 
+    # Per-exchange state, starting from these class-level values: a server makes
+    # one HTTP1Connection per request, and an attribute is only stored on the
+    # instance once it changes (fewer stores and a smaller instance dict).
+    _parser: RequestParserAPI | None = None
+    _reader: DeadlineReader | None = None
+    _detached = False
+    _read_finished = False
+    _write_finished = False
+    _response_started = False
+    _disconnect_on_finish = False
+    _chunking_output = False
+    _discard_body = False
+    _expected_content_remaining: int | None = None
+    _request_start_line: RequestStartLine | None = None
+    _request_headers: HTTPHeaders | None = None
+    _pending_write: asyncio.Future[None] | None = None
+    _close_callback: Callable[[], None] | None = None
+    # Made only when _read_message must wait for the response (see _release).
+    _finish_future: asyncio.Future[None] | None = None
+    _released = False
+    # When the server waited for this head in the stream's data hook: the loop
+    # time the wait began (header_timeout counts from it), else None.
+    _head_wait_started: float | None = None
+
     def __init__(
         self,
         stream: IOStream,
@@ -89,26 +113,6 @@ class HTTP1Connection(HTTPConnection):
             else DEFAULT_MAX_BODY_SIZE
         )
         self._body_timeout = self.params.body_timeout
-        self._parser: RequestParserAPI | None = None
-        self._reader: DeadlineReader | None = None
-        self._detached = False
-        self._read_finished = False
-        self._write_finished = False
-        self._response_started = False
-        self._disconnect_on_finish = False
-        self._chunking_output = False
-        self._discard_body = False
-        self._expected_content_remaining: int | None = None
-        self._request_start_line: RequestStartLine | None = None
-        self._request_headers: HTTPHeaders | None = None
-        self._pending_write: asyncio.Future[None] | None = None
-        self._close_callback: Callable[[], None] | None = None
-        # Made only when _read_message must wait for the response (see _release).
-        self._finish_future: asyncio.Future[None] | None = None
-        self._released = False
-        # When the server waited for this head in the stream's data hook: the loop
-        # time the wait began (header_timeout counts from it), else None.
-        self._head_wait_started: float | None = None
 
     # -- configuration --------------------------------------------------------------
 

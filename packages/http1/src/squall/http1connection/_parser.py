@@ -107,8 +107,7 @@ def _parse_head_text(
         for name, value in fields:
             if len(name) + 1 + len(value) > max_field_size:
                 raise HTTPParseError(f"header field {name[:100]!r} too long", 431)
-    headers = HTTPHeaders._from_pairs([(name, value.strip(" \t")) for name, value in fields])
-    return start_line, headers
+    return start_line, HTTPHeaders._from_pairs(fields, strip=True)
 
 
 def _check_controls(text: str) -> None:
@@ -385,8 +384,12 @@ class RequestParser:
                 if not buf:
                     return b"", False
                 n = min(self._remaining, len(buf), max_chunk)
-                data = bytes(buf[:n])
-                del buf[:n]
+                if n == len(buf):  # the usual small body: all that is buffered
+                    data = bytes(buf)
+                    buf.clear()
+                else:
+                    data = bytes(buf[:n])
+                    del buf[:n]
                 self._remaining -= n
                 if self._remaining == 0:
                     self._state = _HEAD if state == _BODY_LENGTH else _CHUNK_CRLF

@@ -195,7 +195,8 @@ class HTTP1ServerConnection:
         conn = HTTP1Connection(self.stream, False, self.params, self.context)
         conn._parser = self._parser
         conn._reader = self._reader
-        conn._head_wait_started = started
+        if started is not None:
+            conn._head_wait_started = started
         self._current = conn
         return conn
 

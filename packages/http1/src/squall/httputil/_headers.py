@@ -45,7 +45,7 @@ class HTTPHeaders(MutableMapping[str, str]):
             self.update(*args, **kwargs)
 
     @classmethod
-    def _from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> HTTPHeaders:
+    def _from_pairs(cls, pairs: Iterable[tuple[str, str]], strip: bool = False) -> HTTPHeaders:
         """Build headers from ``(name, value)`` pairs already checked by the caller.
 
         The fast constructor for parsers and clients: no ``MutableMapping.update``
@@ -56,6 +56,9 @@ class HTTPHeaders(MutableMapping[str, str]):
 
         Args:
             pairs: ``(name, value)`` ``str`` pairs, names in any case.
+            strip: remove the optional whitespace (SP, HTAB) around each value
+                (RFC 9112 §5): the request parser passes raw field-line values,
+                stripped here in the same loop rather than in a list first.
 
         Returns:
             A new ``HTTPHeaders`` (of ``cls``).
@@ -63,7 +66,8 @@ class HTTPHeaders(MutableMapping[str, str]):
         self = cls.__new__(cls)
         as_list: dict[str, list[str]] = {}
         last: str | None = None
-        for name, value in pairs:
+        for name, raw in pairs:
+            value = raw.strip(" \t") if strip else raw
             last = _normalize_name(name)
             values = as_list.get(last)
             if values is None:

@@ -8,7 +8,7 @@ import ssl
 import time
 from typing import Any, cast
 
-from squall.httputil._forms import HTTPFile, parse_body_arguments, parse_qs_bytes
+from squall.httputil._forms import FORM_TYPES, HTTPFile, parse_body_arguments, parse_qs_bytes
 from squall.httputil._headers import HTTPHeaders
 from squall.httputil._interfaces import HTTPConnection
 from squall.httputil._misc import parse_cookie, split_host_and_port
@@ -26,6 +26,24 @@ def _split_absolute_form(uri: str) -> tuple[str, str | None]:
         authority, path, slash = authority[:query_at], authority[query_at:], ""
         return "/" + path, authority
     return "/" + path if slash else "/", authority
+
+
+#: ``host -> host_name`` for hosts seen recently: a server sees the same few
+#: ``Host`` values on every request. Bounded (cleared when full), since the
+#: values come from clients.
+_host_names: dict[str, str] = {}
+_MAX_HOST_NAMES = 256
+
+
+def _host_name(host: str) -> str:
+    """``host`` lower-cased without its port (Tornado's ``host_name``), memoised."""
+    name = _host_names.get(host)
+    if name is None:
+        name = split_host_and_port(host.lower())[0]
+        if len(_host_names) >= _MAX_HOST_NAMES:
+            _host_names.clear()
+        _host_names[host] = name
+    return name
 
 
 class HTTPServerRequest:
@@ -93,7 +111,7 @@ class HTTPServerRequest:
             uri, authority = _split_absolute_form(uri)
         self.uri = uri
         self.host = host or authority or self.headers.get("Host") or "127.0.0.1"
-        self.host_name = split_host_and_port(self.host.lower())[0]
+        self.host_name = _host_name(self.host)
         self.files: dict[str, list[HTTPFile]] = files or {}
         self.connection = connection
         self.server_connection = server_connection
@@ -175,9 +193,15 @@ class HTTPServerRequest:
         Raises:
             HTTPInputError: for a malformed form body.
         """
-        headers = self.headers
-        if "Content-Type" not in headers and "Content-Encoding" not in headers:
-            return  # parse_body_arguments would do nothing (most GETs): skip it
+        # Skip parse_body_arguments when it would do nothing: no Content-Encoding
+        # (which it refuses) and a Content-Type that is not a form. The stored
+        # lists are keyed by canonical names; a repeated Content-Type joins as
+        # "first,second", which starts with a form type iff the first value does.
+        fields = self.headers._as_list
+        if "Content-Encoding" not in fields:
+            content_type = fields.get("Content-Type")
+            if content_type is None or not content_type[0].startswith(FORM_TYPES):
+                return
         parse_body_arguments(
             self.headers.get("Content-Type", ""),
             self.body,
