@@ -5,7 +5,8 @@
 - ``tests(<folder>)``: one fresh venv per distribution holding only that distribution
   and its declared squall dependencies (non-editable), plus the test tools; runs
   ``tests/<folder>/``. An undeclared or upward import fails here.
-- ``tests_uvloop(<folder>)``: the same for ioloop, locks and tcp, on uvloop loops.
+- ``tests_uvloop(<folder>)``: the same for ioloop, locks, tcp, http1 and httpserver, on
+  uvloop loops.
 - ``tests_with_pytest_asyncio``: the pytest plugin beside pytest-asyncio.
 - ``tests_full-3.11/3.12/3.13``: every distribution, the whole suite but the slow tests.
 - ``slow``: the slow tests (fresh-venv installs, load runs).
@@ -57,7 +58,7 @@ def tests(session: nox.Session, dist: str) -> None:
     _pytest(session, f"tests/{dist}", "-m", "not slow", "-p", "no:cacheprovider")
 
 
-UVLOOP_DISTS = ["ioloop", "locks", "tcp"]
+UVLOOP_DISTS = ["ioloop", "locks", "tcp", "http1", "httpserver"]
 
 
 @nox.session

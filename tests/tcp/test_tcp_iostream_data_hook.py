@@ -11,14 +11,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from squall.iostream import BaseIOStream, IOStream, StreamClosedError
+
+_P = ParamSpec("_P")
+
+
+def run_async(test: Callable[_P, Coroutine[Any, Any, None]]) -> Callable[_P, None]:
+    """Run an ``async def`` test with ``asyncio.run``.
+
+    This package's tests also run in a nox session without squall-testing's
+    pytest plugin, which is what runs bare ``async def`` tests elsewhere.
+    """
+
+    @functools.wraps(test)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return wrapper
 
 
 def tcp_pair() -> tuple[socket.socket, socket.socket]:
@@ -51,6 +70,7 @@ async def open_pair(**kwargs: int) -> tuple[IOStream, socket.socket]:
     return stream, client
 
 
+@run_async
 async def test_hook_sees_all_data_and_consumes_whole_chunks() -> None:
     stream, client = await open_pair()
     seen: list[bytes] = []
@@ -68,6 +88,7 @@ async def test_hook_sees_all_data_and_consumes_whole_chunks() -> None:
     stream.close()
 
 
+@run_async
 async def test_hook_consuming_partially_leaves_the_rest_for_a_read() -> None:
     stream, client = await open_pair()
     taken: list[bytes] = []
@@ -85,6 +106,7 @@ async def test_hook_consuming_partially_leaves_the_rest_for_a_read() -> None:
     stream.close()
 
 
+@run_async
 async def test_hook_consuming_nothing_keeps_data_for_the_next_call() -> None:
     stream, client = await open_pair()
     calls: list[int] = []
@@ -105,6 +127,7 @@ async def test_hook_consuming_nothing_keeps_data_for_the_next_call() -> None:
     stream.close()
 
 
+@run_async
 async def test_pending_read_wins_over_the_hook() -> None:
     stream, client = await open_pair()
     calls: list[bytes] = []
@@ -120,6 +143,7 @@ async def test_pending_read_wins_over_the_hook() -> None:
     stream.close()
 
 
+@run_async
 async def test_read_buffered_refuses_while_a_read_is_pending() -> None:
     stream, client = await open_pair()
     with client:
@@ -131,6 +155,7 @@ async def test_read_buffered_refuses_while_a_read_is_pending() -> None:
     stream.close()
 
 
+@run_async
 async def test_cancelled_read_lets_the_hook_have_the_data() -> None:
     stream, client = await open_pair()
     calls: list[bytes] = []
@@ -144,6 +169,7 @@ async def test_cancelled_read_lets_the_hook_have_the_data() -> None:
     stream.close()
 
 
+@run_async
 async def test_hook_exception_closes_the_stream(caplog: pytest.LogCaptureFixture) -> None:
     stream, client = await open_pair()
     closed = asyncio.Event()
@@ -162,6 +188,7 @@ async def test_hook_exception_closes_the_stream(caplog: pytest.LogCaptureFixture
     assert len(records) == 1
 
 
+@run_async
 async def test_close_drops_the_hook() -> None:
     stream, client = await open_pair()
     stream._set_data_hook(lambda s: None)
@@ -172,6 +199,7 @@ async def test_close_drops_the_hook() -> None:
         await stream.read_bytes(1)
 
 
+@run_async
 async def test_hook_may_write_and_start_a_read() -> None:
     stream, client = await open_pair()
     reads: list[asyncio.Future[bytes]] = []
@@ -192,6 +220,7 @@ async def test_hook_may_write_and_start_a_read() -> None:
     stream.close()
 
 
+@run_async
 async def test_backpressure_pauses_reading_when_the_hook_leaves_data() -> None:
     stream, client = await open_pair(max_buffer_size=4096)
     calls: list[int] = []
