@@ -71,8 +71,11 @@ class HTTP1ServerConnection:
         # while the data hook serves requests, and when that wait began.
         self._waiter: asyncio.Future[object] | None = None
         self._wait_started: float | None = None
-        self._first_wait: float | None = None
-        self._next_wait: float | None = None
+        # What read_head applies before the first byte of a head: the shorter of
+        # header_timeout and the idle (first request) or keep-alive timeout.
+        params = self.params
+        self._first_wait = _shorter(params.header_timeout, params.idle_timeout)
+        self._next_wait = _shorter(params.header_timeout, params.keep_alive_timeout)
 
     @property
     def idle(self) -> bool:
@@ -239,11 +242,6 @@ class HTTP1ServerConnection:
         stream = self.stream
         waiter: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         self._waiter = waiter
-        params = self.params
-        # The shorter of header_timeout and the idle (first request) or keep-alive
-        # timeout: what read_head applies before the first byte of a head.
-        self._first_wait = _shorter(params.header_timeout, params.idle_timeout)
-        self._next_wait = _shorter(params.header_timeout, params.keep_alive_timeout)
         self._watch_idle(waiter)
         # Its close fails no read here: the close callback wakes the task instead
         # (it stays set afterwards; with no waiter it does nothing).
@@ -266,7 +264,7 @@ class HTTP1ServerConnection:
         """Start the wait for a head: the deadlines read_head would use before a byte.
 
         Runs once per request answered in the hook, so the timeouts are combined
-        once per wait in ``_wait_in_hook`` (``_first_wait``, ``_next_wait``).
+        once per connection (``_first_wait``, ``_next_wait``).
         """
         reader = self._reader
         assert reader is not None
