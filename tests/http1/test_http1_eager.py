@@ -15,16 +15,16 @@ waiting deadlines and closing while waiting in the hook.
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import socket
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ParamSpec
+from collections.abc import Awaitable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from squall_test_support import run_async
 
 from squall.http1connection import HTTP1ConnectionParameters, HTTP1ServerConnection
 from squall.http1connection import _server as server_module
@@ -40,22 +40,6 @@ from squall.httputil import (
 from squall.iostream import IOStream
 from squall.netutil import bind_sockets
 from squall.tcpserver import TCPServer
-
-_P = ParamSpec("_P")
-
-
-def run_async(test: Callable[_P, Coroutine[Any, Any, None]]) -> Callable[_P, None]:
-    """Run an ``async def`` test with ``asyncio.run``.
-
-    This package's tests also run in a nox session without squall-testing's
-    pytest plugin, which is what runs bare ``async def`` tests elsewhere.
-    """
-
-    @functools.wraps(test)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
 
 
 class Recorder(HTTPMessageDelegate):

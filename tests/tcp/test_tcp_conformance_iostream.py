@@ -7,21 +7,13 @@ import socket
 from typing import Any
 
 import pytest
+from squall_test_support import tcp_pair
 
 from squall.iostream import BaseIOStream, IOStream
 
 # The suite is public API of squall-testing; the isolated tests(tcp) session
 # installs squall-tcp alone, and tests/testing runs the suite there too.
 suite = pytest.importorskip("squall.testing.streams")
-
-
-def tcp_pair() -> tuple[socket.socket, socket.socket]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return server, client
 
 
 async def make_pair(**limits: Any) -> tuple[BaseIOStream, BaseIOStream]:

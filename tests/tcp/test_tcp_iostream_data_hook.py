@@ -11,42 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import socket
-from collections.abc import Callable, Coroutine
-from typing import Any, ParamSpec
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from squall_test_support import run_async, tcp_pair
 
 from squall.iostream import BaseIOStream, IOStream, StreamClosedError
-
-_P = ParamSpec("_P")
-
-
-def run_async(test: Callable[_P, Coroutine[Any, Any, None]]) -> Callable[_P, None]:
-    """Run an ``async def`` test with ``asyncio.run``.
-
-    This package's tests also run in a nox session without squall-testing's
-    pytest plugin, which is what runs bare ``async def`` tests elsewhere.
-    """
-
-    @functools.wraps(test)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
-
-
-def tcp_pair() -> tuple[socket.socket, socket.socket]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return server, client
 
 
 async def wait_for(predicate: object, timeout: float = 5.0) -> None:

@@ -22,21 +22,13 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from squall_test_support import tcp_pair
 
 from squall.iostream import IOStream, StreamClosedError, UnsatisfiableReadError
 
 REGEX = re.compile(rb"a\r?\n")  # where a match ends does not depend on later data
 
 Op = tuple[Any, ...]
-
-
-def tcp_pair() -> tuple[socket.socket, socket.socket]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return server, client
 
 
 def cut(data: bytes, points: list[int]) -> list[bytes]:

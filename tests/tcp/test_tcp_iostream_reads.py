@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import pytest
+from squall_test_support import tcp_pair
 
 from squall.iostream import (
     IOStream,
@@ -23,16 +24,6 @@ def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
         await asyncio.wait_for(coro_fn(), timeout=10)
 
     asyncio.run(wrapper())
-
-
-def tcp_pair() -> tuple[socket.socket, socket.socket]:
-    """Return (server side, client side) of a real 127.0.0.1 TCP connection."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return server, client
 
 
 async def settle(rounds: int = 5) -> None:

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 
 from hypothesis import given
 from hypothesis import strategies as st
+from squall_test_support import tcp_pair
 
 from squall.iostream import IOStream, StreamClosedError, UnsatisfiableReadError
-
-
-def tcp_pair() -> tuple[socket.socket, socket.socket]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return server, client
 
 
 def expected_reads(

@@ -8,6 +8,7 @@ import socket
 from collections.abc import Awaitable, Callable
 
 import pytest
+from squall_test_support import tcp_pair
 
 from squall.iostream import IOStream, StreamBufferFullError, StreamClosedError
 
@@ -17,15 +18,6 @@ def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
         await asyncio.wait_for(coro_fn(), timeout=10)
 
     asyncio.run(wrapper())
-
-
-def tcp_pair() -> tuple[socket.socket, socket.socket]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return server, client
 
 
 def small_buffers(sock: socket.socket) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import trustme
+from squall_test_support import tcp_pair
 
 from squall.iostream import IOStream, SSLIOStream, StreamClosedError
 from squall.netutil import ssl_wrap_socket
@@ -45,16 +46,6 @@ def client_ctx(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     ca.configure_trust(context)
     return context
-
-
-def tcp_pair() -> tuple[socket.socket, socket.socket]:
-    """Return (server side, client side) of a real 127.0.0.1 TCP connection."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return server, client
 
 
 async def recv_until_eof(sock: socket.socket) -> bytes:
