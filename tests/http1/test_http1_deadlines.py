@@ -19,8 +19,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from squall_test_http1 import ConnectionServer
 
-from squall.http1connection import HTTP1ConnectionParameters, HTTP1ServerConnection
+from squall.http1connection import HTTP1ConnectionParameters
 from squall.http1connection._deadlines import DeadlineReader
 from squall.http1connection._parser import RequestParser
 from squall.httputil import (
@@ -33,7 +34,6 @@ from squall.httputil import (
 )
 from squall.iostream import IOStream
 from squall.netutil import bind_sockets
-from squall.tcpserver import TCPServer
 
 
 class Hello(HTTPMessageDelegate):
@@ -82,19 +82,6 @@ class App(HTTPServerConnectionDelegate):
         return SlowEcho(request_conn, self.bodies)
 
 
-class Server(TCPServer):
-    def __init__(self, params: HTTP1ConnectionParameters, app: App) -> None:
-        super().__init__()
-        self.params = params
-        self.app = app
-        self.conns: list[HTTP1ServerConnection] = []
-
-    def handle_stream(self, stream: IOStream, address: Any) -> None:
-        conn = HTTP1ServerConnection(stream, self.params, address)
-        self.conns.append(conn)
-        conn.start_serving(self.app)
-
-
 def run(
     client: Callable[[int], Any], count_timers: bool = False, app: App | None = None, **params: Any
 ) -> Any:
@@ -112,7 +99,7 @@ def run(
 
             loop.call_at = counting_call_at  # type: ignore[method-assign,assignment]
         socks = bind_sockets(0, "127.0.0.1")
-        server = Server(HTTP1ConnectionParameters(**params), app or App())
+        server = ConnectionServer(HTTP1ConnectionParameters(**params), app or App())
         server.add_sockets(socks)
         try:
             result = await asyncio.to_thread(client, socks[0].getsockname()[1])

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from squall_test_http1 import ConnectionServer
 from squall_test_support import run_async
 
 from squall.http1connection import HTTP1ConnectionParameters, HTTP1ServerConnection
@@ -37,9 +38,7 @@ from squall.httputil import (
     RequestStartLine,
     ResponseStartLine,
 )
-from squall.iostream import IOStream
 from squall.netutil import bind_sockets
-from squall.tcpserver import TCPServer
 
 
 class Recorder(HTTPMessageDelegate):
@@ -92,19 +91,6 @@ class App(HTTPServerConnectionDelegate):
         return Recorder(request_conn, self.log)
 
 
-class Server(TCPServer):
-    def __init__(self, params: HTTP1ConnectionParameters, app: App) -> None:
-        super().__init__()
-        self.params = params
-        self.app = app
-        self.conns: list[HTTP1ServerConnection] = []
-
-    def handle_stream(self, stream: IOStream, address: Any) -> None:
-        conn = HTTP1ServerConnection(stream, self.params, address)
-        self.conns.append(conn)
-        conn.start_serving(self.app)
-
-
 def exchange(
     pieces: list[bytes], eager: bool, pause: float = 0.002, **params: Any
 ) -> tuple[bytes, list[Any]]:
@@ -127,7 +113,7 @@ def exchange(
 
     async def main() -> bytes:
         socks = bind_sockets(0, "127.0.0.1")
-        server = Server(HTTP1ConnectionParameters(**params), app)
+        server = ConnectionServer(HTTP1ConnectionParameters(**params), app)
         server.add_sockets(socks)
         try:
             return await asyncio.to_thread(client, socks[0].getsockname()[1])
@@ -296,7 +282,7 @@ def test_partial_head_then_header_read_timeout_gives_408() -> None:
 async def test_close_while_waiting_in_the_hook_ends_the_task() -> None:
     socks = bind_sockets(0, "127.0.0.1")
     app = App()
-    server = Server(HTTP1ConnectionParameters(), app)
+    server = ConnectionServer(HTTP1ConnectionParameters(), app)
     server.add_sockets(socks)
     port = socks[0].getsockname()[1]
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -314,7 +300,7 @@ async def test_close_while_waiting_in_the_hook_ends_the_task() -> None:
 @run_async
 async def test_peer_closing_while_waiting_in_the_hook_ends_the_task() -> None:
     socks = bind_sockets(0, "127.0.0.1")
-    server = Server(HTTP1ConnectionParameters(), App())
+    server = ConnectionServer(HTTP1ConnectionParameters(), App())
     server.add_sockets(socks)
     reader, writer = await asyncio.open_connection("127.0.0.1", socks[0].getsockname()[1])
     writer.write(build("/sync", None, False, False, None))

@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 import trustme
+from squall_test_http1 import ConnectionServer
 
 from squall.http1connection import (
     HTTP1Connection,
     HTTP1ConnectionParameters,
-    HTTP1ServerConnection,
 )
 from squall.httputil import (
     HTTPConnection,
@@ -38,7 +38,6 @@ from squall.httputil import (
 )
 from squall.iostream import IOStream
 from squall.netutil import bind_sockets
-from squall.tcpserver import TCPServer
 
 MiB = 1024 * 1024
 
@@ -87,21 +86,6 @@ class App(HTTPServerConnectionDelegate):
         return Echo(request_conn, self)
 
 
-class Server(TCPServer):
-    def __init__(
-        self, app: App, params: HTTP1ConnectionParameters, ssl_options: Any = None
-    ) -> None:
-        super().__init__(ssl_options=ssl_options)
-        self.app = app
-        self.params = params
-        self.conns: list[HTTP1ServerConnection] = []
-
-    def handle_stream(self, stream: IOStream, address: Any) -> None:
-        conn = HTTP1ServerConnection(stream, self.params, address)
-        self.conns.append(conn)
-        conn.start_serving(self.app)
-
-
 def run(
     client: Callable[[int], Any], app: App | None = None, tls: Any = None, **params: Any
 ) -> tuple[Any, App]:
@@ -110,7 +94,7 @@ def run(
 
     async def main() -> Any:
         socks = bind_sockets(0, "127.0.0.1")
-        server = Server(app, HTTP1ConnectionParameters(**params), tls)
+        server = ConnectionServer(HTTP1ConnectionParameters(**params), app, tls)
         server.add_sockets(socks)
         try:
             return await asyncio.to_thread(client, socks[0].getsockname()[1])
