@@ -7,12 +7,17 @@ that distribution and the ones above it may import it.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from squall.http1connection import HTTP1ConnectionParameters, HTTP1ServerConnection
 from squall.httputil import HTTPServerConnectionDelegate
 from squall.iostream import IOStream
+from squall.netutil import bind_sockets
 from squall.tcpserver import TCPServer
+
+_T = TypeVar("_T")
 
 
 class ConnectionServer(TCPServer):
@@ -45,3 +50,27 @@ class ConnectionServer(TCPServer):
         conn = HTTP1ServerConnection(stream, self.params, address)
         self.conns.append(conn)
         conn.start_serving(self.app)
+
+
+async def serve_while(
+    client: Callable[[int], _T],
+    params: HTTP1ConnectionParameters,
+    app: HTTPServerConnectionDelegate,
+    ssl_options: Any = None,
+) -> _T:
+    """Serve ``app`` on 127.0.0.1 while ``client(port)`` runs in a thread.
+
+    Then stops the server and closes every connection it made.
+
+    Returns:
+        What ``client`` returned (its exception propagates).
+    """
+    socks = bind_sockets(0, "127.0.0.1")
+    server = ConnectionServer(params, app, ssl_options)
+    server.add_sockets(socks)
+    try:
+        return await asyncio.to_thread(client, socks[0].getsockname()[1])
+    finally:
+        server.stop()
+        for conn in server.conns:
+            await conn.close()

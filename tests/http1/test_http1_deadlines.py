@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from squall_test_http1 import ConnectionServer
+from squall_test_http1 import serve_while
 
 from squall.http1connection import HTTP1ConnectionParameters
 from squall.http1connection._deadlines import DeadlineReader
@@ -33,7 +33,6 @@ from squall.httputil import (
     ResponseStartLine,
 )
 from squall.iostream import IOStream
-from squall.netutil import bind_sockets
 
 
 class Hello(HTTPMessageDelegate):
@@ -98,15 +97,7 @@ def run(
                 return call_at(when, callback, *args, **kw)
 
             loop.call_at = counting_call_at  # type: ignore[method-assign,assignment]
-        socks = bind_sockets(0, "127.0.0.1")
-        server = ConnectionServer(HTTP1ConnectionParameters(**params), app or App())
-        server.add_sockets(socks)
-        try:
-            result = await asyncio.to_thread(client, socks[0].getsockname()[1])
-        finally:
-            server.stop()
-            for conn in server.conns:
-                await conn.close()
+        result = await serve_while(client, HTTP1ConnectionParameters(**params), app or App())
         return (result, len(armed)) if count_timers else result
 
     return asyncio.run(main())

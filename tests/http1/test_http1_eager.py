@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from squall_test_http1 import ConnectionServer
+from squall_test_http1 import ConnectionServer, serve_while
 from squall_test_support import run_async
 
 from squall.http1connection import HTTP1ConnectionParameters, HTTP1ServerConnection
@@ -111,22 +111,11 @@ def exchange(
                 out += data
             return out
 
-    async def main() -> bytes:
-        socks = bind_sockets(0, "127.0.0.1")
-        server = ConnectionServer(HTTP1ConnectionParameters(**params), app)
-        server.add_sockets(socks)
-        try:
-            return await asyncio.to_thread(client, socks[0].getsockname()[1])
-        finally:
-            server.stop()
-            for conn in server.conns:
-                await conn.close()
-
     original = HTTP1ServerConnection._can_wait_in_hook
     if not eager:
         HTTP1ServerConnection._can_wait_in_hook = lambda self: False  # type: ignore[method-assign]
     try:
-        out = asyncio.run(main())
+        out = asyncio.run(serve_while(client, HTTP1ConnectionParameters(**params), app))
     finally:
         HTTP1ServerConnection._can_wait_in_hook = original  # type: ignore[method-assign]
     return out, app.log

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import trustme
-from squall_test_http1 import ConnectionServer
+from squall_test_http1 import serve_while
 
 from squall.http1connection import (
     HTTP1Connection,
@@ -37,7 +37,6 @@ from squall.httputil import (
     ResponseStartLine,
 )
 from squall.iostream import IOStream
-from squall.netutil import bind_sockets
 
 MiB = 1024 * 1024
 
@@ -92,18 +91,8 @@ def run(
     """Serve ``app`` with ``HTTP1ConnectionParameters(**params)``; run ``client(port)``."""
     app = app or App()
 
-    async def main() -> Any:
-        socks = bind_sockets(0, "127.0.0.1")
-        server = ConnectionServer(HTTP1ConnectionParameters(**params), app, tls)
-        server.add_sockets(socks)
-        try:
-            return await asyncio.to_thread(client, socks[0].getsockname()[1])
-        finally:
-            server.stop()
-            for conn in server.conns:
-                await conn.close()
-
-    return asyncio.run(main()), app
+    conn_params = HTTP1ConnectionParameters(**params)
+    return asyncio.run(serve_while(client, conn_params, app, tls)), app
 
 
 def read_all(sock: socket.socket, timeout: float = 5.0) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import trustme
+from squall_test_support import tcp_pair as tcp_sockets
 
 from squall.iostream import BaseIOStream, IOStream, PipeIOStream
 from squall.testing.streams import (
@@ -30,15 +31,6 @@ SERVER_CTX = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 _CA.issue_cert("localhost").configure_cert(SERVER_CTX)
 CLIENT_CTX = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
 _CA.configure_trust(CLIENT_CTX)
-
-
-def tcp_sockets() -> tuple[socket.socket, socket.socket]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return server, client
 
 
 async def tcp_pair(**limits: Any) -> tuple[BaseIOStream, BaseIOStream]:
